@@ -1,0 +1,27 @@
+"""Test settings: a fake environment set before the real settings are read."""
+
+import os
+
+os.environ["DJANGO_READ_DOT_ENV_FILE"] = "false"
+for name in list(os.environ):
+    if name.startswith(("TWILIO_", "TOKENSERVER_")):
+        del os.environ[name]
+os.environ.update(
+    {
+        "DJANGO_SECRET_KEY": "test-secret-key-not-used-anywhere-else-0123456789",
+        "DJANGO_DEBUG": "false",
+        "DJANGO_ALLOWED_HOSTS": "testserver,localhost,127.0.0.1",
+        "TWILIO_ACCOUNT_SID": "AC" + "a1" * 16,
+        "TWILIO_API_KEY": "SK" + "b2" * 16,
+        "TWILIO_API_SECRET": "test-api-secret-0123456789abcdef",
+        "TWILIO_CONVERSATIONS_SERVICE_SID": "IS" + "c3" * 16,
+        "TWILIO_SYNC_SERVICE_SID": "IS" + "d4" * 16,
+        "TWILIO_TWIML_APP_SID": "AP" + "e5" * 16,
+        "TWILIO_PUSH_CREDENTIAL_SID": "CR" + "f6" * 16,
+    }
+)
+os.environ.setdefault("CACHE_URL", "locmemcache://tests")
+
+from tokenserver.settings import *  # noqa: E402, F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

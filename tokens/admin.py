@@ -1,0 +1,174 @@
+"""Staff manage identities, grants, rooms and access, and read the audit log."""
+
+from django.contrib import admin
+from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.models import Group
+from django.db.models import Q
+from django.utils import timezone
+
+from tokens.forms import LockoutAdminAuthenticationForm
+from tokens.models import ApiToken, GrantRule, Room, RoomAccess, TokenEvent, User
+
+admin.site.login_form = LockoutAdminAuthenticationForm
+admin.site.site_header = "tokenserver administration"
+
+
+class GrantRuleInline(admin.StackedInline):
+    model = GrantRule
+    extra = 0
+    max_num = 1
+    verbose_name = verbose_name_plural = "grant permissions"
+
+
+class RoomAccessInline(admin.TabularInline):
+    model = RoomAccess
+    extra = 0
+    autocomplete_fields = ["room"]
+
+
+class UserRoomAccessInline(RoomAccessInline):
+    fields = ["room", "starts_at", "ends_at"]
+
+
+class RoomMembersInline(RoomAccessInline):
+    fields = ["user", "group", "starts_at", "ends_at"]
+    autocomplete_fields = ["user", "group"]
+
+
+class ApiTokenInline(admin.TabularInline):
+    """A user's API sessions; deleting one revokes it."""
+
+    model = ApiToken
+    extra = 0
+    fields = ["device", "created", "expiry"]
+    readonly_fields = fields
+    verbose_name_plural = "API sessions (delete to revoke)"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    fieldsets = (
+        *BaseUserAdmin.fieldsets,
+        ("Twilio", {"fields": ["twilio_identity"]}),
+    )
+    add_fieldsets = (
+        *BaseUserAdmin.add_fieldsets,
+        ("Twilio", {"fields": ["twilio_identity"]}),
+    )
+    list_display = ["username", "twilio_identity", "email", "is_staff", "is_active"]
+    search_fields = ["username", "twilio_identity", "email", "first_name", "last_name"]
+    inlines = [GrantRuleInline, UserRoomAccessInline, ApiTokenInline]
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(BaseGroupAdmin):
+    inlines = [GrantRuleInline, UserRoomAccessInline]
+
+
+@admin.register(Room)
+class RoomAdmin(admin.ModelAdmin):
+    list_display = ["name", "display_name", "active", "created_at"]
+    list_filter = ["active"]
+    search_fields = ["name", "display_name"]
+    inlines = [RoomMembersInline]
+
+
+class ActiveNowFilter(admin.SimpleListFilter):
+    title = "active now"
+    parameter_name = "active_now"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Open now"), ("no", "Not open now")]
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        open_now = Q(room__active=True) & Q(
+            pk__in=RoomAccess.objects.open_at(now).values("pk")
+        )
+        if self.value() == "yes":
+            return queryset.filter(open_now)
+        if self.value() == "no":
+            return queryset.exclude(open_now)
+        return queryset
+
+
+@admin.register(RoomAccess)
+class RoomAccessAdmin(admin.ModelAdmin):
+    list_display = ["room", "user", "group", "starts_at", "ends_at"]
+    list_filter = [ActiveNowFilter, "room", "group"]
+    search_fields = ["room__name", "user__username", "group__name"]
+    autocomplete_fields = ["room", "user", "group"]
+    list_select_related = ["room", "user", "group"]
+
+
+@admin.register(GrantRule)
+class GrantRuleAdmin(admin.ModelAdmin):
+    list_display = [
+        "__str__",
+        "video",
+        "voice_outgoing",
+        "voice_incoming",
+        "chat",
+        "sync",
+        "max_ttl",
+    ]
+    list_filter = ["video", "voice_outgoing", "voice_incoming", "chat", "sync"]
+    search_fields = ["user__username", "group__name"]
+    autocomplete_fields = ["user", "group"]
+    list_select_related = ["user", "group"]
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """API sessions. Staff revoke them by deleting; they cannot create or read them."""
+
+    list_display = ["user", "device", "created", "expiry"]
+    list_filter = ["created", "expiry"]
+    search_fields = ["user__username", "device"]
+    fields = ["user", "device", "created", "expiry"]
+    readonly_fields = fields
+    list_select_related = ["user"]
+    actions = ["delete_selected"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(TokenEvent)
+class TokenEventAdmin(admin.ModelAdmin):
+    """The audit log: read-only."""
+
+    list_display = [
+        "created_at",
+        "identity",
+        "outcome",
+        "grants",
+        "room",
+        "device",
+        "ttl",
+        "client_ip",
+    ]
+    list_filter = ["outcome", "created_at"]
+    search_fields = ["identity", "room", "device", "jwt_sha256", "=client_ip"]
+    date_hierarchy = "created_at"
+    list_select_related = ["user"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

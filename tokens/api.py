@@ -1,0 +1,164 @@
+"""The JSON API: login, logout, /token, /api/me."""
+
+from collections.abc import Mapping
+
+from django.conf import settings
+from django.contrib.auth import authenticate, user_logged_in
+from django.utils import timezone
+from knox import views as knox_views
+from knox.models import get_token_model
+from knox.settings import knox_settings
+from rest_framework import exceptions
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from tokens import access, audit, errors, lockout, policy
+from tokens.auth import ApiTokenAuthentication
+from tokens.config import DEMO_WARNING, current_credentials
+from tokens.serializers import LoginSerializer
+from tokens.service import request_token
+from tokens.throttles import LoginRateThrottle, TokenRateThrottle, client_ip
+from tokens.timeutil import iso_utc
+
+
+class NoStoreMixin:
+    """Responses that carry credentials must never be cached."""
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+class LoginView(NoStoreMixin, APIView):
+    """Exchange a username and password for a new API token."""
+
+    authentication_classes = [ApiTokenAuthentication]
+    permission_classes = [AllowAny]
+    throttle_classes = [LoginRateThrottle]
+
+    def post(self, request: Request) -> Response:
+        data = _mapping_body(request)
+        serializer = LoginSerializer(data=data)
+        serializer.is_valid(raise_exception=True)
+        username = serializer.validated_data["username"]
+        ip = client_ip(request)
+        guard = lockout.guard()
+        wait = guard.locked_for(username=username, ip=ip)
+        if wait:
+            raise errors.LoginLocked(wait=wait)
+        user = authenticate(
+            request._request,
+            username=username,
+            password=serializer.validated_data["password"],
+        )
+        if user is None:
+            guard.failed(username=username, ip=ip)
+            raise exceptions.AuthenticationFailed(
+                "Unable to log in with the given username and password.",
+                code="invalid_credentials",
+            )
+        guard.succeeded(username=username)
+        return self._login(request, user, serializer.validated_data.get("device", ""))
+
+    def _login(self, request: Request, user, device: str) -> Response:
+        limit = knox_settings.TOKEN_LIMIT_PER_USER
+        now = timezone.now()
+        live = user.auth_token_set.exclude(expiry__lte=now)
+        if limit is not None and live.count() >= limit:
+            raise errors.TooManySessions()
+        instance, token = get_token_model().objects.create(
+            user=user, expiry=knox_settings.TOKEN_TTL, device=device
+        )
+        user_logged_in.send(sender=user.__class__, request=request._request, user=user)
+        return Response(
+            {
+                "token": token,
+                "expiry": iso_utc(instance.expiry),
+                "identity": user.twilio_identity,
+            }
+        )
+
+
+class LogoutView(knox_views.LogoutView):
+    authentication_classes = [ApiTokenAuthentication]
+
+
+class LogoutAllView(knox_views.LogoutAllView):
+    authentication_classes = [ApiTokenAuthentication]
+
+
+class TokenView(NoStoreMixin, APIView):
+    """Issue a Twilio Access Token to the authenticated user."""
+
+    throttle_classes = [TokenRateThrottle]
+
+    def get(self, request: Request) -> Response:
+        return self._issue(request, request.query_params)
+
+    def post(self, request: Request) -> Response:
+        stray = sorted(set(request.query_params) & {"room", "device", "grants", "ttl"})
+        if stray:
+            raise errors.InvalidParameter(
+                stray[0], "With POST, send parameters in the body."
+            )
+        return self._issue(request, request.data)
+
+    def _issue(self, request: Request, data: Mapping) -> Response:
+        now = timezone.now()
+        result = request_token(
+            user=request.user,
+            data=data,
+            credentials=current_credentials(),
+            limits=current_limits(),
+            client=audit.Client(
+                ip=client_ip(request),
+                user_agent=request.META.get("HTTP_USER_AGENT", ""),
+            ),
+            now=now,
+        )
+        decision = result.decision
+        return Response(
+            {
+                "identity": request.user.twilio_identity,
+                "token": result.issued.jwt,
+                "ttl": decision.ttl,
+                "expires_at": iso_utc(decision.expires_at),
+                "grants": list(decision.grants),
+                "room": decision.room,
+            }
+        )
+
+
+class MeView(APIView):
+    """The user's identity, the grants they may get now and the rooms they may join."""
+
+    def get(self, request: Request) -> Response:
+        credentials = current_credentials()
+        summary = access.summarize(
+            request.user,
+            capabilities=credentials.capabilities,
+            limits=current_limits(),
+            now=timezone.now(),
+        )
+        body = summary.as_json()
+        body["demo"] = credentials.demo
+        if credentials.demo:
+            body["warning"] = DEMO_WARNING
+        return Response(body)
+
+
+def current_limits() -> policy.Limits:
+    return policy.Limits(
+        default_ttl=settings.TOKENSERVER_DEFAULT_TTL,
+        default_max_ttl=settings.TOKENSERVER_DEFAULT_MAX_TTL,
+    )
+
+
+def _mapping_body(request: Request) -> Mapping:
+    data = request.data
+    if not isinstance(data, Mapping):
+        raise exceptions.ValidationError({"body": ["Send a JSON object or a form."]})
+    return data

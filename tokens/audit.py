@@ -1,0 +1,66 @@
+"""The audit log of issued and refused tokens."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db.models import Q
+
+from tokens.issuing import IssuedToken
+from tokens.models import ApiToken, TokenEvent, User
+from tokens.policy import Decision, Params
+
+
+@dataclass(frozen=True)
+class Client:
+    """Where a request came from, as far as the server can tell."""
+
+    ip: str | None = None
+    user_agent: str = ""
+
+
+def record_issued(
+    *,
+    user: User,
+    decision: Decision,
+    params: Params,
+    issued: IssuedToken,
+    client: Client,
+    now: datetime,
+) -> TokenEvent:
+    return TokenEvent.objects.create(
+        created_at=now,
+        user=user,
+        identity=user.twilio_identity,
+        outcome=TokenEvent.ISSUED,
+        grants=",".join(decision.grants),
+        room=decision.room or "",
+        device=params.device or "",
+        ttl=decision.ttl,
+        expires_at=decision.expires_at,
+        client_ip=client.ip,
+        user_agent=client.user_agent[:256],
+        jwt_sha256=issued.sha256,
+    )
+
+
+def record_refusal(
+    *, user: User, code: str, params: Params | None, client: Client, now: datetime
+) -> TokenEvent:
+    return TokenEvent.objects.create(
+        created_at=now,
+        user=user,
+        identity=user.twilio_identity,
+        outcome=code[:32],
+        grants=",".join(sorted(params.grants or ())) if params else "",
+        room=(params.room or "") if params else "",
+        device=(params.device or "") if params else "",
+        client_ip=client.ip,
+        user_agent=client.user_agent[:256],
+    )
+
+
+def prune(*, older_than: timedelta, now: datetime) -> tuple[int, int]:
+    """Delete token events older than the age, and expired API tokens."""
+    events, _ = TokenEvent.objects.filter(created_at__lt=now - older_than).delete()
+    expired, _ = ApiToken.objects.filter(Q(expiry__lt=now)).delete()
+    return events, expired

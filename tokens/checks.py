@@ -1,0 +1,43 @@
+"""System checks: every missing or malformed Twilio variable, by name only."""
+
+from django.conf import settings
+from django.core.checks import Error, Info, Tags, Warning, register
+
+from tokens import config
+
+
+@register(Tags.security)
+def twilio_settings(app_configs=None, **kwargs):
+    raw = settings.TWILIO
+    if config.demo_allowed(raw, demo=settings.TOKENSERVER_DEMO, debug=settings.DEBUG):
+        return [Warning(config.DEMO_WARNING, id="tokens.W010")]
+    messages = []
+    if settings.TOKENSERVER_DEMO:
+        reason = (
+            "DJANGO_DEBUG is off" if not settings.DEBUG else "Twilio variables are set"
+        )
+        messages.append(
+            Error(
+                f"TOKENSERVER_DEMO is on but demo mode is refused: {reason}.",
+                hint="Demo mode needs DEBUG on and no Twilio variable set.",
+                id="tokens.E010",
+            )
+        )
+    level = Warning if settings.DEBUG else Error
+    for problem in config.find_problems(raw):
+        enables = config.ENABLES.get(problem.variable)
+        hint = f"Without it, {enables} is off." if enables else None
+        if problem.optional and problem.missing:
+            messages.append(Info(problem.message, hint=hint, id="tokens.I001"))
+            continue
+        code = "tokens.W001" if level is Warning else "tokens.E001"
+        messages.append(level(problem.message, hint=hint, id=code))
+    for name in settings.TWILIO_MISNAMED:
+        messages.append(
+            Warning(
+                f"{name} is set but not read.",
+                hint="The API key's secret goes in TWILIO_API_SECRET.",
+                id="tokens.W002",
+            )
+        )
+    return messages

@@ -1,0 +1,174 @@
+"""Domain errors and the one place that turns every error into JSON.
+
+Every error body is `{"detail": <text>, "code": <stable code>}`; validation
+errors add `"fields": {<name>: [<messages>]}`.
+"""
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.http import JsonResponse
+from rest_framework import exceptions, status
+
+
+class TokenRefused(exceptions.APIException):
+    """A refusal of /token that is recorded in the audit log."""
+
+
+class IdentityMismatch(TokenRefused):
+    status_code = status.HTTP_403_FORBIDDEN
+    default_detail = "The identity sent does not match the authenticated user."
+    default_code = "identity_mismatch"
+
+
+class RoomNotPermitted(TokenRefused):
+    status_code = status.HTTP_403_FORBIDDEN
+    default_detail = "You may not join this room now."
+    default_code = "room_not_permitted"
+
+
+class GrantNotPermitted(TokenRefused):
+    status_code = status.HTTP_403_FORBIDDEN
+    default_detail = "You may not get these grants."
+    default_code = "grant_not_permitted"
+
+    def __init__(self, grants: Iterable[str] = ()) -> None:
+        names = ", ".join(grants)
+        super().__init__(f"You may not get these grants: {names}." if names else None)
+
+
+class NoGrants(TokenRefused):
+    status_code = status.HTTP_403_FORBIDDEN
+    default_detail = "You have no grants to put in a token. Ask staff for access."
+    default_code = "no_grants"
+
+
+class RoomRequired(TokenRefused):
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_detail = "You may only join listed rooms: name the room."
+    default_code = "room_required"
+
+
+class TwilioNotConfigured(TokenRefused):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "The server is not configured to issue Twilio tokens."
+    default_code = "twilio_not_configured"
+
+    def __init__(self, missing: Iterable[str] = ()) -> None:
+        names = ", ".join(missing)
+        detail = (
+            f"{self.default_detail} Missing or malformed: {names}." if names else None
+        )
+        super().__init__(detail)
+
+
+class GrantNotConfigured(TokenRefused):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "The server is not configured for this grant."
+    default_code = "grant_not_configured"
+
+    def __init__(self, missing: Iterable[str] = ()) -> None:
+        names = ", ".join(missing)
+        detail = f"The server is not configured for: {names}." if names else None
+        super().__init__(detail)
+
+
+class InvalidParameter(TokenRefused):
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_detail = "Invalid input."
+    default_code = "invalid"
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.fields = {field: [message]}
+
+
+class TooManySessions(exceptions.APIException):
+    status_code = status.HTTP_403_FORBIDDEN
+    default_detail = "Too many active API sessions: log out of one first."
+    default_code = "too_many_sessions"
+
+
+class LoginLocked(exceptions.Throttled):
+    default_detail = "Too many failed logins. Try again later."
+    default_code = "login_locked"
+
+
+class ServiceUnavailable(exceptions.APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "The service is temporarily unavailable."
+    default_code = "service_unavailable"
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Any:
+    """DRF's handler, with a `code` in every body and validation errors flattened."""
+    # Imported here: rest_framework.views loads the authentication classes,
+    # which import the models, which import this module.
+    from rest_framework.views import exception_handler as drf_exception_handler
+
+    response = drf_exception_handler(exc, context)
+    if response is None or not isinstance(exc, exceptions.APIException):
+        return response
+    response.data = error_body(exc)
+    return response
+
+
+def error_body(exc: exceptions.APIException) -> dict[str, Any]:
+    if isinstance(exc, exceptions.ValidationError):
+        return _validation_body(exc.detail)
+    body: dict[str, Any] = {"detail": str(exc.detail), "code": _code_of(exc)}
+    fields = getattr(exc, "fields", None)
+    if fields:
+        body["fields"] = fields
+    return body
+
+
+def _code_of(exc: exceptions.APIException) -> str:
+    code = getattr(exc.detail, "code", None)
+    return str(code or exc.default_code)
+
+
+def _validation_body(detail: Any) -> dict[str, Any]:
+    if isinstance(detail, dict):
+        fields = {
+            name: [str(m) for m in _as_list(msgs)] for name, msgs in detail.items()
+        }
+        first_name, first_messages = next(
+            iter(fields.items()), ("input", ["Invalid input."])
+        )
+        text = (
+            f"{first_name}: {first_messages[0]}" if first_messages else "Invalid input."
+        )
+        if first_name == "non_field_errors":
+            text = first_messages[0]
+        return {"detail": text, "code": "invalid", "fields": fields}
+    messages = [str(m) for m in _as_list(detail)]
+    return {"detail": messages[0] if messages else "Invalid input.", "code": "invalid"}
+
+
+def _as_list(value: Any) -> list[Any]:
+    if isinstance(value, dict):
+        return [msg for msgs in value.values() for msg in _as_list(msgs)]
+    return list(value) if isinstance(value, list | tuple) else [value]
+
+
+def json_error(status_code: int, code: str, detail: str) -> JsonResponse:
+    return JsonResponse({"detail": detail, "code": code}, status=status_code)
+
+
+def bad_request(request: Any, exception: Exception | None = None) -> JsonResponse:
+    return json_error(400, "bad_request", "Bad request.")
+
+
+def permission_denied(request: Any, exception: Exception | None = None) -> JsonResponse:
+    return json_error(
+        403, "permission_denied", "You do not have permission to do this."
+    )
+
+
+def page_not_found(request: Any, exception: Exception | None = None) -> JsonResponse:
+    return json_error(404, "not_found", "Not found.")
+
+
+def server_error(request: Any) -> JsonResponse:
+    return json_error(500, "server_error", "Server error.")

@@ -1,0 +1,79 @@
+"""Turn a policy decision into a signed Twilio Access Token."""
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+
+from twilio.jwt.access_token import AccessToken
+from twilio.jwt.access_token.grants import ChatGrant, SyncGrant, VideoGrant, VoiceGrant
+
+from tokens.config import TwilioCredentials
+from tokens.policy import Decision
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    jwt: str
+    sha256: str
+
+    def __repr__(self) -> str:  # never print the JWT itself
+        return f"IssuedToken(sha256={self.sha256!r})"
+
+
+def endpoint_id(identity: str, device: str | None) -> str | None:
+    return f"tokenserver:{identity}:{device}" if device else None
+
+
+def sign(
+    decision: Decision,
+    *,
+    identity: str,
+    device: str | None,
+    credentials: TwilioCredentials,
+    now: datetime,
+) -> IssuedToken:
+    """Sign the decided token, with `nbf` at `now` and `exp` at the decided expiry."""
+    if not identity:
+        # AccessToken silently drops an empty identity.
+        raise ValueError("A token needs an identity.")
+    if decision.ttl < 1:
+        # AccessToken would mint an already-expired or default-lifetime token.
+        raise ValueError("A token needs a positive lifetime.")
+    issued_at = int(now.timestamp())
+    token = AccessToken(
+        credentials.account_sid,
+        credentials.api_key,
+        credentials.api_secret,
+        identity=identity,
+        nbf=issued_at,
+        valid_until=issued_at + decision.ttl,
+        grants=[
+            _grant(name, decision, identity, device, credentials)
+            for name in decision.grants
+        ],
+    )
+    jwt = token.to_jwt()
+    return IssuedToken(jwt=jwt, sha256=hashlib.sha256(jwt.encode()).hexdigest())
+
+
+def _grant(name, decision, identity, device, credentials):
+    if name == "video":
+        # VideoGrant(room=None) grants every room: only for an unlocked decision.
+        return VideoGrant(room=decision.room) if decision.room else VideoGrant()
+    if name == "voice":
+        return VoiceGrant(
+            incoming_allow=decision.voice_incoming or None,
+            outgoing_application_sid=credentials.twiml_app_sid
+            if decision.voice_outgoing
+            else None,
+            push_credential_sid=credentials.push_credential_sid or None,
+        )
+    if name == "chat":
+        return ChatGrant(
+            service_sid=credentials.conversations_service_sid,
+            endpoint_id=endpoint_id(identity, device),
+            push_credential_sid=credentials.push_credential_sid or None,
+        )
+    if name == "sync":
+        return SyncGrant(service_sid=credentials.sync_service_sid)
+    raise ValueError(f"Unknown grant {name!r}")

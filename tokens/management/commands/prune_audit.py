@@ -1,0 +1,31 @@
+"""Delete token events older than an age, and expired API tokens."""
+
+import re
+from datetime import timedelta
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+
+from tokens.audit import prune
+
+UNITS = {"d": "days", "h": "hours", "m": "minutes"}
+
+
+def parse_age(text: str) -> timedelta:
+    match = re.fullmatch(r"(\d{1,6})([dhm])", text.strip())
+    if not match:
+        raise CommandError("Give the age as a number and a unit: 90d, 12h or 30m.")
+    return timedelta(**{UNITS[match[2]]: int(match[1])})
+
+
+class Command(BaseCommand):
+    help = "Delete token events older than --older-than and expired API tokens."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--older-than", default="90d", help="e.g. 90d, 12h, 30m")
+
+    def handle(self, *args, older_than: str, **options):
+        events, tokens = prune(older_than=parse_age(older_than), now=timezone.now())
+        self.stdout.write(
+            f"Deleted {events} token events and {tokens} expired API tokens."
+        )

@@ -1,0 +1,81 @@
+"""Create demo users, groups, rooms and access for a local demo server."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+
+from tokens.models import GrantRule, Room, RoomAccess, User
+
+# Demo only: refused unless DEBUG is on (see handle()).
+DEMO_USERS = {
+    "staff": "staff-demo-password",
+    "alice": "alice-demo-password",
+    "bob": "bob-demo-password",
+}
+
+
+class Command(BaseCommand):
+    help = "Create a staff account and two users with different grants (DEBUG only)."
+
+    def handle(self, *args, **options):
+        if not settings.DEBUG:
+            raise CommandError(
+                "seed_demo creates known passwords: it runs only with DEBUG on."
+            )
+        with transaction.atomic():
+            self._seed()
+        self.stdout.write(self.style.WARNING("Demo accounts (local use only):"))
+        for username, password in DEMO_USERS.items():
+            self.stdout.write(f"  {username:6} password: {password}")
+
+    def _seed(self) -> None:
+        now = timezone.now()
+        users = {
+            name: self._user(name, password) for name, password in DEMO_USERS.items()
+        }
+        staff = users["staff"]
+        staff.is_staff = staff.is_superuser = True
+        staff.save()
+        callers, _ = Group.objects.get_or_create(name="callers")
+        users["alice"].groups.add(callers)
+        GrantRule.objects.update_or_create(
+            group=callers, defaults={"voice_outgoing": True, "voice_incoming": True}
+        )
+        GrantRule.objects.update_or_create(
+            user=users["alice"],
+            defaults={"video": "any", "chat": True, "sync": True, "max_ttl": 14400},
+        )
+        GrantRule.objects.update_or_create(
+            user=users["bob"], defaults={"video": "listed", "chat": True}
+        )
+        standup = self._room("standup", "Daily stand-up")
+        self._room("all-hands", "All hands")
+        workshop = self._room("workshop", "Tomorrow's workshop")
+        RoomAccess.objects.filter(user=users["bob"]).delete()
+        RoomAccess.objects.create(
+            room=standup, user=users["bob"], ends_at=now + timedelta(hours=8)
+        )
+        RoomAccess.objects.create(
+            room=workshop,
+            user=users["bob"],
+            starts_at=now + timedelta(days=1),
+            ends_at=now + timedelta(days=1, hours=2),
+        )
+
+    @staticmethod
+    def _user(username: str, password: str) -> User:
+        user, _ = User.objects.get_or_create(username=username)
+        user.set_password(password)
+        user.save()
+        return user
+
+    @staticmethod
+    def _room(name: str, display_name: str) -> Room:
+        room, _ = Room.objects.update_or_create(
+            name=name, defaults={"display_name": display_name, "active": True}
+        )
+        return room

@@ -1,0 +1,238 @@
+"""Users and their identities, grant rules, rooms, room access, API tokens, audit."""
+
+import uuid
+from itertools import islice
+
+from django.contrib.auth.models import AbstractUser, Group
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import IntegrityError, models, transaction
+from django.db.models import Q
+from django.utils import timezone
+from knox.models import AbstractAuthToken
+
+from tokens import identity, policy
+
+validate_room_name = RegexValidator(
+    r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$",
+    "Use 1 to 128 letters, digits, '_', '.' or '-', starting with a letter or digit.",
+    code="invalid_room",
+)
+
+
+class User(AbstractUser):
+    twilio_identity = models.CharField(
+        "Twilio identity",
+        max_length=identity.MAX_LENGTH,
+        unique=True,
+        blank=True,
+        validators=[identity.validate_identity],
+        help_text="Derived from the username when left blank; never changes by itself.",
+    )
+
+    def save(self, *args, **kwargs):
+        if self.twilio_identity:
+            return super().save(*args, **kwargs)
+        # Derive a free identity; a concurrent save taking the same one makes
+        # the unique constraint fail, and the next candidate is tried.
+        names = identity.candidates(self.get_username())
+        while True:
+            batch = list(islice(names, 20))
+            taken = set(
+                User.objects.filter(twilio_identity__in=batch).values_list(
+                    "twilio_identity", flat=True
+                )
+            )
+            for name in (name for name in batch if name not in taken):
+                self.twilio_identity = name
+                try:
+                    with transaction.atomic():
+                        return super().save(*args, **kwargs)
+                except IntegrityError:
+                    if User.objects.filter(twilio_identity=name).exists():
+                        continue
+                    self.twilio_identity = ""
+                    raise
+
+
+class GrantRule(models.Model):
+    """The grants one user or one group may put in a token."""
+
+    user = models.OneToOneField(
+        User, null=True, blank=True, on_delete=models.CASCADE, related_name="grant_rule"
+    )
+    group = models.OneToOneField(
+        Group,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="grant_rule",
+    )
+    video = models.CharField(
+        max_length=8,
+        choices=[
+            (policy.VIDEO_NONE, "No video"),
+            (policy.VIDEO_LISTED, "Listed rooms only"),
+            (policy.VIDEO_ANY, "Any room"),
+        ],
+        default=policy.VIDEO_NONE,
+    )
+    voice_outgoing = models.BooleanField("voice: outgoing calls", default=False)
+    voice_incoming = models.BooleanField("voice: incoming calls", default=False)
+    chat = models.BooleanField("chat (Conversations)", default=False)
+    sync = models.BooleanField(default=False)
+    max_ttl = models.PositiveIntegerField(
+        "maximum token lifetime (seconds)",
+        null=True,
+        blank=True,
+        validators=[
+            MinValueValidator(policy.MIN_TTL),
+            MaxValueValidator(policy.MAX_TTL),
+        ],
+        help_text="Empty: server default. The largest of all applicable rules wins.",
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(user__isnull=False, group__isnull=True)
+                | Q(user__isnull=True, group__isnull=False),
+                name="grant_rule_user_xor_group",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Grants of {self.user or self.group}"
+
+    @property
+    def source(self) -> str:
+        return "personal" if self.user_id else f"group {self.group}"
+
+
+class Room(models.Model):
+    name = models.CharField(
+        "unique name",
+        max_length=128,
+        unique=True,
+        validators=[validate_room_name],
+        help_text="The Video room's unique name, as clients ask for it.",
+    )
+    display_name = models.CharField(max_length=200, blank=True)
+    active = models.BooleanField(
+        default=True, help_text="Inactive rooms get no new tokens."
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.display_name or self.name
+
+
+class RoomAccessQuerySet(models.QuerySet):
+    def for_user(self, user: User) -> "RoomAccessQuerySet":
+        return self.filter(Q(user=user) | Q(group__user=user))
+
+    def open_at(self, now) -> "RoomAccessQuerySet":
+        return self.filter(
+            Q(starts_at__isnull=True) | Q(starts_at__lte=now),
+            Q(ends_at__isnull=True) | Q(ends_at__gt=now),
+        )
+
+
+class RoomAccess(models.Model):
+    """Access to one room for a user or a group, optionally within a window."""
+
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="accesses")
+    user = models.ForeignKey(
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="room_accesses",
+    )
+    group = models.ForeignKey(
+        Group,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="room_accesses",
+    )
+    starts_at = models.DateTimeField(
+        null=True, blank=True, help_text="Empty: already open."
+    )
+    ends_at = models.DateTimeField(
+        null=True, blank=True, help_text="Empty: never closes."
+    )
+
+    objects = RoomAccessQuerySet.as_manager()
+
+    class Meta:
+        verbose_name_plural = "room access"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(user__isnull=False, group__isnull=True)
+                | Q(user__isnull=True, group__isnull=False),
+                name="room_access_user_xor_group",
+            ),
+            models.CheckConstraint(
+                condition=Q(starts_at__isnull=True)
+                | Q(ends_at__isnull=True)
+                | Q(ends_at__gt=models.F("starts_at")),
+                name="room_access_window_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user or self.group} in {self.room}"
+
+    @property
+    def source(self) -> str:
+        return "personal" if self.user_id else f"group {self.group}"
+
+    def as_window(self) -> policy.Window:
+        return policy.Window(self.source, self.starts_at, self.ends_at)
+
+
+class ApiToken(AbstractAuthToken):
+    """An API session: knox's hashed token, with the device it was made for."""
+
+    device = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = "API session"
+
+    def __str__(self) -> str:
+        device = self.device or "unnamed device"
+        return f"{self.user} on {device} (since {self.created:%Y-%m-%d})"
+
+
+class TokenEvent(models.Model):
+    """One issued or refused Twilio token. Holds a hash of the JWT, never the JWT."""
+
+    ISSUED = "issued"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    user = models.ForeignKey(
+        User, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    identity = models.CharField(max_length=identity.MAX_LENGTH)
+    outcome = models.CharField(max_length=32, db_index=True)
+    grants = models.CharField(max_length=64, blank=True)
+    room = models.CharField(max_length=128, blank=True)
+    device = models.CharField(max_length=64, blank=True)
+    ttl = models.PositiveIntegerField(null=True)
+    expires_at = models.DateTimeField(null=True)
+    client_ip = models.GenericIPAddressField(null=True)
+    user_agent = models.CharField(max_length=256, blank=True)
+    jwt_sha256 = models.CharField("SHA-256 of the JWT", max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "token event"
+
+    def __str__(self) -> str:
+        return (
+            f"{self.outcome} for {self.identity} at {self.created_at:%Y-%m-%d %H:%M:%S}"
+        )

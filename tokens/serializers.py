@@ -1,0 +1,79 @@
+"""Validation of request input: /token parameters and login bodies."""
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.utils.datastructures import MultiValueDict
+from rest_framework import serializers
+
+from tokens import errors, identity, policy
+from tokens.models import validate_room_name
+
+TOKEN_FIELDS = ("room", "device", "grants", "ttl", "identity")
+
+
+class GrantListField(serializers.CharField):
+    """A comma-separated list of grant names."""
+
+    def to_internal_value(self, data: Any) -> frozenset[str]:
+        text = super().to_internal_value(data)
+        names = [name.strip() for name in text.split(",")]
+        unknown = sorted({name for name in names if name not in policy.GRANT_NAMES})
+        if unknown or not names:
+            known = ", ".join(policy.GRANT_NAMES)
+            raise serializers.ValidationError(
+                f"Unknown grant {unknown[0]!r}; use {known}."
+            )
+        return frozenset(names)
+
+
+class TokenParamsSerializer(serializers.Serializer):
+    room = serializers.CharField(max_length=128, validators=[validate_room_name])
+    device = serializers.RegexField(
+        r"^[A-Za-z0-9_.-]{1,64}$",
+        max_length=64,
+        error_messages={"invalid": "Use 1 to 64 letters, digits, '_', '.' or '-'."},
+    )
+    grants = GrantListField(max_length=64)
+    ttl = serializers.IntegerField(min_value=1, max_value=10**9)
+    identity = serializers.CharField(max_length=identity.MAX_LENGTH * 4)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.required = False
+            field.trim_whitespace = False
+
+
+class LoginSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150, trim_whitespace=False)
+    password = serializers.CharField(max_length=4096, trim_whitespace=False)
+    device = serializers.RegexField(
+        r"^[A-Za-z0-9_.-]{1,64}$",
+        max_length=64,
+        required=False,
+        error_messages={"invalid": "Use 1 to 64 letters, digits, '_', '.' or '-'."},
+    )
+
+
+def parse_token_params(data: Mapping[str, Any]) -> policy.Params:
+    """Validate /token parameters; a repeated parameter is an error."""
+    if not isinstance(data, Mapping):
+        raise errors.InvalidParameter("body", "Send a JSON object or a form.")
+    if isinstance(data, MultiValueDict):
+        for name in TOKEN_FIELDS:
+            if len(data.getlist(name)) > 1:
+                raise errors.InvalidParameter(name, "Give this parameter only once.")
+        data = {name: data[name] for name in TOKEN_FIELDS if name in data}
+    serializer = TokenParamsSerializer(data=data)
+    if not serializer.is_valid():
+        name, messages = next(iter(serializer.errors.items()))
+        raise errors.InvalidParameter(name, str(messages[0]))
+    values = serializer.validated_data
+    return policy.Params(
+        grants=values.get("grants"),
+        room=values.get("room"),
+        device=values.get("device"),
+        ttl=values.get("ttl"),
+        identity=values.get("identity"),
+    )

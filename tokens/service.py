@@ -1,0 +1,61 @@
+"""Issue a token for an authenticated user: load, decide, sign, record."""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from tokens import audit, errors, issuing, loading, policy
+from tokens.config import TwilioCredentials
+from tokens.models import User
+from tokens.serializers import parse_token_params
+
+
+@dataclass(frozen=True)
+class Result:
+    decision: policy.Decision
+    issued: issuing.IssuedToken
+
+
+def request_token(
+    *,
+    user: User,
+    data: Mapping[str, Any],
+    credentials: TwilioCredentials,
+    limits: policy.Limits,
+    client: audit.Client,
+    now: datetime,
+) -> Result:
+    """Issue a token, or record the refusal and raise it."""
+    params = None
+    try:
+        params = parse_token_params(data)
+        subject = loading.load_subject(user, room=params.room)
+        decision = policy.decide(
+            subject,
+            params,
+            capabilities=credentials.capabilities,
+            limits=limits,
+            now=now,
+        )
+    except errors.TokenRefused as refusal:
+        audit.record_refusal(
+            user=user, code=refusal.default_code, params=params, client=client, now=now
+        )
+        raise
+    issued = issuing.sign(
+        decision,
+        identity=user.twilio_identity,
+        device=params.device,
+        credentials=credentials,
+        now=now,
+    )
+    audit.record_issued(
+        user=user,
+        decision=decision,
+        params=params,
+        issued=issued,
+        client=client,
+        now=now,
+    )
+    return Result(decision=decision, issued=issued)

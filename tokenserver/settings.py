@@ -1,0 +1,194 @@
+"""Settings for tokenserver, read from the environment (and `.env`, see README)."""
+
+from datetime import timedelta
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+# Real environment variables win over `.env`: read_env never overwrites them.
+if env.bool("DJANGO_READ_DOT_ENV_FILE", default=True):
+    env_file = Path(env.str("DJANGO_ENV_FILE", default=str(BASE_DIR / ".env")))
+    if env_file.is_file():
+        env.read_env(env_file)
+
+
+def raw_env(*names: str) -> tuple[str, str] | None:
+    """Return (name, value) of the first variable set, without interpolation.
+
+    django-environ expands values starting with `$` as references to other
+    variables and prints the value when that fails; secrets may start with `$`.
+    """
+    for name in names:
+        value = env.ENVIRON.get(name)
+        if value is not None:
+            return name, value
+    return None
+
+
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
+SECRET_KEY = (raw_env("DJANGO_SECRET_KEY") or ("", ""))[1].strip()
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off."
+        )
+    SECRET_KEY = "django-insecure-local-development-only"  # noqa: S105
+ALLOWED_HOSTS = env.list(
+    "DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"] if DEBUG else []
+)
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "knox",
+    "tokens",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "tokenserver.urls"
+WSGI_APPLICATION = "tokenserver.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL and immediate transactions let concurrent writers wait instead of
+    # failing with "database is locked".
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
+else:
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://tokenserver")}
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "tokens.User"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": f"django.contrib.auth.password_validation.{name}"}
+    for name in (
+        "UserAttributeSimilarityValidator",
+        "MinimumLengthValidator",
+        "CommonPasswordValidator",
+        "NumericPasswordValidator",
+    )
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+
+REST_FRAMEWORK = {
+    # Token first: an unauthenticated request then gets 401 with
+    # `WWW-Authenticate: Token` instead of SessionAuthentication's 403.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "tokens.auth.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "tokens.parsers.StrictJSONParser",
+        "rest_framework.parsers.FormParser",
+    ],
+    "EXCEPTION_HANDLER": "tokens.errors.exception_handler",
+    "DEFAULT_THROTTLE_RATES": {
+        "token": env.str("TOKENSERVER_TOKEN_RATE", default="60/min"),
+        "login": env.str("TOKENSERVER_LOGIN_RATE", default="30/min"),
+    },
+    # Without it DRF keys throttles on the whole X-Forwarded-For header,
+    # which any client can rotate.
+    "NUM_PROXIES": env.int("DJANGO_NUM_PROXIES", default=0),
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+
+REST_KNOX = {
+    "TOKEN_MODEL": "tokens.ApiToken",
+    "TOKEN_TTL": timedelta(
+        seconds=env.int("TOKENSERVER_API_TOKEN_TTL", default=7 * 86400)
+    ),
+    "TOKEN_LIMIT_PER_USER": env.int("TOKENSERVER_API_TOKEN_LIMIT", default=None),
+    "AUTO_REFRESH": False,
+}
+KNOX_TOKEN_MODEL = "tokens.ApiToken"  # noqa: S105  (a model name)
+
+# Twilio. Read raw (see raw_env); validated by the `tokens` system checks.
+TWILIO = {
+    "TWILIO_ACCOUNT_SID": raw_env("TWILIO_ACCOUNT_SID"),
+    "TWILIO_API_KEY": raw_env("TWILIO_API_KEY", "TWILIO_SIGNING_KEY"),
+    "TWILIO_API_SECRET": raw_env("TWILIO_API_SECRET"),
+    "TWILIO_CONVERSATIONS_SERVICE_SID": raw_env(
+        "TWILIO_CONVERSATIONS_SERVICE_SID", "TWILIO_CHAT_SERVICE_SID"
+    ),
+    "TWILIO_SYNC_SERVICE_SID": raw_env("TWILIO_SYNC_SERVICE_SID"),
+    "TWILIO_TWIML_APP_SID": raw_env("TWILIO_TWIML_APP_SID"),
+    "TWILIO_PUSH_CREDENTIAL_SID": raw_env("TWILIO_PUSH_CREDENTIAL_SID"),
+}
+# Set only to tell the operator it is the wrong name (see the checks).
+TWILIO_MISNAMED = sorted(
+    name for name in ("TWILIO_SECRET", "TWILIO_AUTH_TOKEN") if name in env.ENVIRON
+)
+
+TOKENSERVER_DEMO = env.bool("TOKENSERVER_DEMO", default=False)
+TOKENSERVER_DEFAULT_TTL = env.int("TOKENSERVER_DEFAULT_TTL", default=3600)
+TOKENSERVER_DEFAULT_MAX_TTL = env.int("TOKENSERVER_DEFAULT_MAX_TTL", default=3600)
+TOKENSERVER_LOGIN_FAILURE_LIMIT = env.int("TOKENSERVER_LOGIN_FAILURE_LIMIT", default=5)
+TOKENSERVER_LOGIN_LOCKOUT_SECONDS = env.int(
+    "TOKENSERVER_LOGIN_LOCKOUT_SECONDS", default=900
+)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {
+        "handlers": ["console"],
+        "level": env.str("DJANGO_LOG_LEVEL", default="INFO"),
+    },
+}

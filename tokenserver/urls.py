@@ -1,0 +1,21 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from tokens.forms import LockoutAuthenticationForm
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(authentication_form=LockoutAuthenticationForm),
+        name="login",
+    ),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("", include("tokens.urls")),
+]
+
+handler400 = "tokens.errors.bad_request"
+handler403 = "tokens.errors.permission_denied"
+handler404 = "tokens.errors.page_not_found"
+handler500 = "tokens.errors.server_error"
