@@ -1,0 +1,80 @@
+"""The cast: alice may (video in listed rooms, chat), bob may not, charlie is staff."""
+
+from datetime import timedelta
+
+import jwt
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from tokens.models import ApiToken, GrantRule, Room, RoomAccess, User
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    """Throttle and lockout counters must not leak between tests."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def alice(db):
+    user = User.objects.create_user("alice", password=PASSWORD)
+    GrantRule.objects.create(user=user, video="listed", chat=True)
+    return user
+
+
+@pytest.fixture
+def bob(db):
+    return User.objects.create_user("bob", password=PASSWORD)
+
+
+@pytest.fixture
+def charlie(db):
+    return User.objects.create_user("charlie", password=PASSWORD, is_staff=True)
+
+
+@pytest.fixture
+def room(db):
+    return Room.objects.create(name="standup", display_name="Daily stand-up")
+
+
+@pytest.fixture
+def alice_in_room(alice, room):
+    return RoomAccess.objects.create(
+        room=room, user=alice, ends_at=timezone.now() + timedelta(hours=2)
+    )
+
+
+def api_token_for(user, **kwargs) -> str:
+    _, token = ApiToken.objects.create(user=user, **kwargs)
+    return token
+
+
+@pytest.fixture
+def client_for(db):
+    """An API client authenticated with a fresh API token of `user`."""
+
+    def make(user, **kwargs) -> APIClient:
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_for(user, **kwargs)}")
+        return client
+
+    return make
+
+
+def decode(token: str) -> tuple[dict, dict]:
+    """Verify a JWT as Twilio would, with the test secret; return header and claims."""
+    secret = settings.TWILIO["TWILIO_API_SECRET"][1]
+    claims = jwt.decode(
+        token,
+        secret,
+        algorithms=["HS256"],
+        options={"require": ["exp", "nbf", "iss", "sub", "jti"]},
+    )
+    return jwt.get_unverified_header(token), claims
