@@ -68,8 +68,14 @@ def summarize(
                 starts_at=row.starts_at,
                 ends_at=row.ends_at,
                 source=row.source,
-                state="open" if row.as_window().is_open(now) else "upcoming",
+                state=_state(row, now),
             )
             for row in loading.open_access(user, now)
         ],
     )
+
+
+def _state(row, now: datetime) -> str:
+    if not row.room.active:
+        return "inactive"
+    return "open" if row.as_window().is_open(now) else "upcoming"

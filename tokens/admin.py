@@ -43,6 +43,9 @@ class ApiTokenInline(admin.TabularInline):
     extra = 0
     fields = ["device", "created", "expiry"]
     readonly_fields = fields
+    # knox's primary key is an editable digest: excluded, the formset renders
+    # it as the hidden key; listed as read-only, deleting would do nothing.
+    exclude = ["digest"]
     verbose_name_plural = "API sessions (delete to revoke)"
 
     def has_add_permission(self, request, obj=None):

@@ -1,6 +1,6 @@
 """The JSON API: login, logout, /token, /api/me."""
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from django.conf import settings
 from django.contrib.auth import authenticate, user_logged_in
@@ -17,7 +17,8 @@ from rest_framework.views import APIView
 from tokens import access, audit, errors, lockout, policy
 from tokens.auth import ApiTokenAuthentication
 from tokens.config import DEMO_WARNING, current_credentials
-from tokens.serializers import LoginSerializer
+from tokens.parsers import DuplicateKey
+from tokens.serializers import TOKEN_FIELDS, LoginSerializer
 from tokens.service import request_token
 from tokens.throttles import LoginRateThrottle, TokenRateThrottle, client_ip
 from tokens.timeutil import iso_utc
@@ -35,9 +36,13 @@ class NoStoreMixin:
 class LoginView(NoStoreMixin, APIView):
     """Exchange a username and password for a new API token."""
 
+    # Listed so that a failed login's 401 carries `WWW-Authenticate: Token`.
     authentication_classes = [ApiTokenAuthentication]
     permission_classes = [AllowAny]
     throttle_classes = [LoginRateThrottle]
+
+    def perform_authentication(self, request: Request) -> None:
+        """Ignore any API token sent: a stale one must not stop a new login."""
 
     def post(self, request: Request) -> Response:
         data = _mapping_body(request)
@@ -96,21 +101,16 @@ class TokenView(NoStoreMixin, APIView):
     throttle_classes = [TokenRateThrottle]
 
     def get(self, request: Request) -> Response:
-        return self._issue(request, request.query_params)
+        return self._issue(request, lambda: request.query_params)
 
     def post(self, request: Request) -> Response:
-        stray = sorted(set(request.query_params) & {"room", "device", "grants", "ttl"})
-        if stray:
-            raise errors.InvalidParameter(
-                stray[0], "With POST, send parameters in the body."
-            )
-        return self._issue(request, request.data)
+        return self._issue(request, lambda: _post_params(request))
 
-    def _issue(self, request: Request, data: Mapping) -> Response:
+    def _issue(self, request: Request, read_params: Callable[[], Mapping]) -> Response:
         now = timezone.now()
         result = request_token(
             user=request.user,
-            data=data,
+            read_params=read_params,
             credentials=current_credentials(),
             limits=current_limits(),
             client=audit.Client(
@@ -155,6 +155,23 @@ def current_limits() -> policy.Limits:
         default_ttl=settings.TOKENSERVER_DEFAULT_TTL,
         default_max_ttl=settings.TOKENSERVER_DEFAULT_MAX_TTL,
     )
+
+
+def _post_params(request: Request) -> Mapping:
+    """The body of a POST /token; parameters in its query string are refused."""
+    stray = sorted(set(request.query_params) & set(TOKEN_FIELDS))
+    if stray:
+        raise errors.InvalidParameter(
+            stray[0], "With POST, send parameters in the body."
+        )
+    try:
+        return request.data
+    except DuplicateKey as exc:
+        raise errors.InvalidParameter(
+            exc.key, "Give this parameter only once."
+        ) from exc
+    except exceptions.ParseError as exc:
+        raise errors.InvalidParameter("body", str(exc.detail)) from exc
 
 
 def _mapping_body(request: Request) -> Mapping:

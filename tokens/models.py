@@ -97,6 +97,7 @@ class GrantRule(models.Model):
                 condition=Q(user__isnull=False, group__isnull=True)
                 | Q(user__isnull=True, group__isnull=False),
                 name="grant_rule_user_xor_group",
+                violation_error_message="Give grants to a user or a group, not both.",
             ),
         ]
 
@@ -174,12 +175,14 @@ class RoomAccess(models.Model):
                 condition=Q(user__isnull=False, group__isnull=True)
                 | Q(user__isnull=True, group__isnull=False),
                 name="room_access_user_xor_group",
+                violation_error_message="Give access to a user or a group, not both.",
             ),
             models.CheckConstraint(
                 condition=Q(starts_at__isnull=True)
                 | Q(ends_at__isnull=True)
                 | Q(ends_at__gt=models.F("starts_at")),
                 name="room_access_window_ends_after_start",
+                violation_error_message="The window must end after it starts.",
             ),
         ]
 

@@ -6,11 +6,17 @@ from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
 
 
+class DuplicateKey(ParseError):
+    def __init__(self, key: str) -> None:
+        super().__init__(f"JSON parse error - {key!r} is given more than once.")
+        self.key = key
+
+
 def _no_duplicates(pairs):
     seen = {}
     for key, value in pairs:
         if key in seen:
-            raise ParseError(f"JSON parse error - {key!r} is given more than once.")
+            raise DuplicateKey(key)
         seen[key] = value
     return seen
 

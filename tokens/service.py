@@ -1,6 +1,6 @@
 """Issue a token for an authenticated user: load, decide, sign, record."""
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -20,16 +20,22 @@ class Result:
 def request_token(
     *,
     user: User,
-    data: Mapping[str, Any],
+    read_params: Callable[[], Mapping[str, Any]],
     credentials: TwilioCredentials,
     limits: policy.Limits,
     client: audit.Client,
     now: datetime,
 ) -> Result:
-    """Issue a token, or record the refusal and raise it."""
+    """Issue a token, or record the refusal and raise it.
+
+    `read_params` returns the request's parameters or raises InvalidParameter,
+    so that a malformed body is recorded like any other refusal.
+    """
+    # A JWT counts in whole seconds: so do the ttl and expiry we report.
+    now = now.replace(microsecond=0)
     params = None
     try:
-        params = parse_token_params(data)
+        params = parse_token_params(read_params())
         subject = loading.load_subject(user, room=params.room)
         decision = policy.decide(
             subject,
