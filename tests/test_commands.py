@@ -1,0 +1,168 @@
+"""Management commands: prune_audit, seed_demo, and migrations being up to date."""
+
+import re
+from datetime import timedelta
+from io import StringIO
+
+import pytest
+from django.contrib.auth import authenticate
+from django.contrib.auth.models import Group
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.utils import timezone
+
+from tests.conftest import decode
+from tokens.models import ApiToken, GrantRule, Room, RoomAccess, TokenEvent, User
+
+
+def run(*args, **options) -> str:
+    out = StringIO()
+    call_command(*args, stdout=out, stderr=StringIO(), **options)
+    return out.getvalue()
+
+
+def event(user, *, age: timedelta) -> TokenEvent:
+    return TokenEvent.objects.create(
+        created_at=timezone.now() - age,
+        user=user,
+        identity=user.twilio_identity,
+        outcome=TokenEvent.ISSUED,
+    )
+
+
+def test_prune_audit_deletes_old_events_and_expired_sessions_only(alice, client_for):
+    old = [event(alice, age=timedelta(days=31)), event(alice, age=timedelta(days=400))]
+    recent = event(alice, age=timedelta(days=29))
+    expired, _ = ApiToken.objects.create(user=alice, expiry=timedelta(seconds=-1))
+    live_client = client_for(alice, expiry=timedelta(hours=1))
+    forever, _ = ApiToken.objects.create(user=alice, expiry=None)
+
+    output = run("prune_audit", "--older-than", "30d")
+
+    assert "Deleted 2 token events and 1 expired API tokens." in output
+    assert set(TokenEvent.objects.values_list("pk", flat=True)) == {recent.pk}
+    assert not TokenEvent.objects.filter(pk__in=[e.pk for e in old]).exists()
+    assert not ApiToken.objects.filter(pk=expired.pk).exists()
+    assert ApiToken.objects.filter(pk=forever.pk).exists()
+    assert ApiToken.objects.count() == 2
+    assert live_client.get("/api/me/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("age", "kept_age", "deleted_age"),
+    [
+        ("12h", timedelta(hours=11), timedelta(hours=13)),
+        ("30m", timedelta(minutes=29), timedelta(minutes=31)),
+    ],
+    ids=["hours", "minutes"],
+)
+def test_prune_audit_understands_hours_and_minutes(alice, age, kept_age, deleted_age):
+    event(alice, age=deleted_age)
+    kept = event(alice, age=kept_age)
+
+    output = run("prune_audit", "--older-than", age)
+
+    assert "Deleted 1 token events and 0 expired API tokens." in output
+    assert list(TokenEvent.objects.values_list("pk", flat=True)) == [kept.pk]
+
+
+@pytest.mark.parametrize("age", ["abc", "10x", "", "-5d", "d"])
+def test_prune_audit_refuses_a_bad_age_and_deletes_nothing(alice, age):
+    event(alice, age=timedelta(days=1000))
+
+    with pytest.raises(CommandError):
+        run("prune_audit", "--older-than", age)
+
+    assert TokenEvent.objects.count() == 1
+
+
+def test_seed_demo_refuses_without_debug(db, settings):
+    settings.DEBUG = False
+
+    with pytest.raises(CommandError):
+        run("seed_demo")
+
+    assert not User.objects.exists()
+    assert not Room.objects.exists()
+
+
+def printed_passwords(output: str) -> dict[str, str]:
+    return dict(re.findall(r"^\s*(\S+)\s+password:\s*(\S+)\s*$", output, re.M))
+
+
+@pytest.fixture
+def seeded(db, settings) -> str:
+    settings.DEBUG = True
+    return run("seed_demo")
+
+
+def test_seed_demo_prints_working_passwords(seeded):
+    passwords = printed_passwords(seeded)
+
+    assert set(passwords) == {"staff", "alice", "bob"}
+    for username, password in passwords.items():
+        user = authenticate(username=username, password=password)
+        assert user is not None, username
+        assert user.username == username
+
+
+def test_seed_demo_creates_a_staff_superuser_and_two_plain_users(seeded):
+    staff = User.objects.get(username="staff")
+    assert staff.is_staff
+    assert staff.is_superuser
+    for name in ("alice", "bob"):
+        user = User.objects.get(username=name)
+        assert not user.is_staff
+        assert not user.is_superuser
+
+
+def counts() -> dict[str, int]:
+    return {
+        "users": User.objects.count(),
+        "groups": Group.objects.count(),
+        "rules": GrantRule.objects.count(),
+        "rooms": Room.objects.count(),
+        "access": RoomAccess.objects.count(),
+    }
+
+
+def test_seed_demo_twice_creates_nothing_twice(seeded):
+    first = counts()
+
+    second_output = run("seed_demo")
+
+    assert counts() == first
+    assert first["rooms"] == Room.objects.values("name").distinct().count()
+    passwords = printed_passwords(second_output)
+    assert authenticate(username="bob", password=passwords["bob"]) is not None
+
+
+def test_seeded_bob_may_join_standup_now(seeded, client_for):
+    bob = User.objects.get(username="bob")
+
+    response = client_for(bob).get("/token", {"room": "standup"})
+
+    assert response.status_code == 200, response.json()
+    _, claims = decode(response.json()["token"])
+    assert claims["grants"]["identity"] == bob.twilio_identity
+    assert claims["grants"]["video"] == {"room": "standup"}
+
+
+def test_seeded_bob_may_join_standup_after_a_second_seed(seeded, client_for):
+    run("seed_demo")
+    bob = User.objects.get(username="bob")
+
+    response = client_for(bob).get("/token", {"room": "standup"})
+
+    assert response.status_code == 200, response.json()
+    _, claims = decode(response.json()["token"])
+    assert claims["grants"]["video"] == {"room": "standup"}
+
+
+def test_migrations_match_the_models(db):
+    out = StringIO()
+    try:
+        call_command("makemigrations", "--check", "--dry-run", stdout=out)
+    except SystemExit:
+        pytest.fail(f"Models have changes without a migration:\n{out.getvalue()}")
+    assert "No changes detected" in out.getvalue()
