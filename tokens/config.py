@@ -117,7 +117,7 @@ def demo_allowed(
     raw: Mapping[str, tuple[str, str] | None], *, demo: bool, debug: bool
 ) -> bool:
     """Demo credentials apply only with DEBUG on and no Twilio variable set at all."""
-    return demo and debug and not any(raw.values())
+    return demo and debug and not any(clean_values(raw).values())
 
 
 def build_credentials(
