@@ -11,6 +11,7 @@ os.environ.update(
         "DJANGO_SECRET_KEY": "test-secret-key-not-used-anywhere-else-0123456789",
         "DJANGO_DEBUG": "false",
         "DJANGO_ALLOWED_HOSTS": "testserver,localhost,127.0.0.1",
+        "DJANGO_SECURE_SSL_REDIRECT": "false",
         "TWILIO_ACCOUNT_SID": "AC" + "a1" * 16,
         "TWILIO_API_KEY": "SK" + "b2" * 16,
         "TWILIO_API_SECRET": "test-api-secret-0123456789abcdef",
@@ -25,3 +26,8 @@ os.environ.setdefault("CACHE_URL", "locmemcache://tests")
 from tokenserver.settings import *  # noqa: E402, F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# The manifest needs collectstatic; tests render pages without it.
+STORAGES = {
+    **STORAGES,  # noqa: F405
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}

@@ -94,6 +94,14 @@ class LoginLocked(exceptions.Throttled):
     default_code = "login_locked"
 
 
+class RateLimitUnavailable(exceptions.APIException):
+    """The shared cache holding rate limits does not answer: fail closed."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "Rate limiting is unavailable; try again shortly."
+    default_code = "rate_limit_unavailable"
+
+
 class ServiceUnavailable(exceptions.APIException):
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     default_detail = "The service is temporarily unavailable."

@@ -4,7 +4,7 @@ from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
 
-from tokens import lockout
+from tokens import errors, lockout
 from tokens.throttles import client_ip
 
 
@@ -12,6 +12,15 @@ class LockoutMixin:
     """Refuse a locked username or address before checking the password."""
 
     def clean(self):
+        try:
+            return self._clean_guarded()
+        except errors.RateLimitUnavailable as exc:
+            raise forms.ValidationError(
+                "Logging in is unavailable for a moment. Try again shortly.",
+                code="rate_limit_unavailable",
+            ) from exc
+
+    def _clean_guarded(self):
         username = self.cleaned_data.get("username") or ""
         ip = client_ip(self.request) if self.request is not None else None
         guard = lockout.guard()

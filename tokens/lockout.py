@@ -7,9 +7,22 @@ checked, so guessing gets no answer while locked.
 
 import hashlib
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.core.cache import BaseCache
+
+from tokens import errors
+from tokens.throttles import CACHE_ERRORS
+
+
+@contextmanager
+def _fail_closed():
+    """A lockout that cannot be checked refuses the login (503)."""
+    try:
+        yield
+    except CACHE_ERRORS as exc:
+        raise errors.RateLimitUnavailable() from exc
 
 
 @dataclass(frozen=True)
@@ -20,10 +33,20 @@ class LoginGuard:
 
     def locked_for(self, *, username: str, ip: str | None) -> int:
         """Seconds until the username or address may try again; 0 if not locked."""
-        waits = [self._wait(key) for key in self._keys(username, ip)]
+        with _fail_closed():
+            waits = [self._wait(key) for key in self._keys(username, ip)]
         return max(waits, default=0)
 
     def failed(self, *, username: str, ip: str | None) -> None:
+        with _fail_closed():
+            self._count_failure(username, ip)
+
+    def succeeded(self, *, username: str) -> None:
+        key = self._key("user", username.casefold())
+        with _fail_closed():
+            self.cache.delete_many([key, key + ":until"])
+
+    def _count_failure(self, username: str, ip: str | None) -> None:
         for key in self._keys(username, ip):
             # add() starts a window only if none is running; incr() is atomic.
             self.cache.add(key + ":until", time.time() + self.seconds, self.seconds)
@@ -32,10 +55,6 @@ class LoginGuard:
                 self.cache.incr(key)
             except ValueError:  # expired between add and incr
                 self.cache.set(key, 1, self.seconds)
-
-    def succeeded(self, *, username: str) -> None:
-        key = self._key("user", username.casefold())
-        self.cache.delete_many([key, key + ":until"])
 
     def _wait(self, key: str) -> int:
         values = self.cache.get_many([key, key + ":until"])

@@ -1,0 +1,24 @@
+"""One JSON object per log line, for log collectors."""
+
+import json
+import logging
+from datetime import UTC, datetime
+
+# Attributes that every LogRecord has; anything else was passed as `extra`.
+_STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message"}
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        entry.update(
+            {key: value for key, value in vars(record).items() if key not in _STANDARD}
+        )
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, default=str)

@@ -1,0 +1,53 @@
+"""A request id on every request, and one log line per request.
+
+The line holds the request id, method, path (never the query string, which
+may name rooms), status, outcome code, user id and latency; never a token,
+secret or password.
+"""
+
+import logging
+import re
+import time
+import uuid
+
+logger = logging.getLogger("tokenserver.requests")
+REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+
+
+class RequestLogMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        started = time.perf_counter()
+        incoming = request.META.get("HTTP_X_REQUEST_ID", "")
+        request_id = incoming if REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
+        request.request_id = request_id
+        response = self.get_response(request)
+        response["X-Request-ID"] = request_id
+        user = getattr(request, "user", None)
+        logger.info(
+            "%s %s %s",
+            request.method,
+            request.path,
+            response.status_code,
+            extra={
+                "request_id": request_id,
+                "method": request.method,
+                "path": request.path,
+                "status": response.status_code,
+                "code": _outcome(response),
+                "user_id": user.pk
+                if user is not None and user.is_authenticated
+                else None,
+                "latency_ms": round((time.perf_counter() - started) * 1000, 2),
+            },
+        )
+        return response
+
+
+def _outcome(response) -> str:
+    data = getattr(response, "data", None)
+    if isinstance(data, dict) and isinstance(data.get("code"), str):
+        return data["code"]
+    return "ok" if response.status_code < 400 else str(response.status_code)
