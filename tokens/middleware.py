@@ -46,6 +46,24 @@ class RequestLogMiddleware:
         return response
 
 
+class HealthCheckMiddleware:
+    """Answer /healthz before host validation and the HTTPS redirect.
+
+    Load balancers and container probes call it by IP over plain HTTP; it
+    reveals nothing but whether the database answers.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path == "/healthz" and request.method in ("GET", "HEAD"):
+            from tokens.views import healthz
+
+            return healthz(request)
+        return self.get_response(request)
+
+
 def _outcome(response) -> str:
     data = getattr(response, "data", None)
     if isinstance(data, dict) and isinstance(data.get("code"), str):
