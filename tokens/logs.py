@@ -5,7 +5,13 @@ import logging
 from datetime import UTC, datetime
 
 # Attributes that every LogRecord has; anything else was passed as `extra`.
-_STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message"}
+_STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {
+    "message",
+    "asctime",
+}
+# Only plain values are copied from `extra`: Django's request logging adds the
+# request object, whose text holds the query string.
+_PLAIN = (str, int, float, bool, type(None))
 
 
 class JsonFormatter(logging.Formatter):
@@ -17,8 +23,12 @@ class JsonFormatter(logging.Formatter):
             "message": record.getMessage(),
         }
         entry.update(
-            {key: value for key, value in vars(record).items() if key not in _STANDARD}
+            {
+                key: value
+                for key, value in vars(record).items()
+                if key not in _STANDARD and isinstance(value, _PLAIN)
+            }
         )
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
-        return json.dumps(entry, default=str)
+        return json.dumps(entry)

@@ -5,6 +5,7 @@ may name rooms), status, outcome code, user id and latency; never a token,
 secret or password.
 """
 
+import json
 import logging
 import re
 import time
@@ -66,6 +67,19 @@ class HealthCheckMiddleware:
 
 def _outcome(response) -> str:
     data = getattr(response, "data", None)
+    if data is None and response.status_code >= 400 and _is_small_json(response):
+        try:
+            data = json.loads(response.content)
+        except ValueError:
+            data = None
     if isinstance(data, dict) and isinstance(data.get("code"), str):
         return data["code"]
     return "ok" if response.status_code < 400 else str(response.status_code)
+
+
+def _is_small_json(response) -> bool:
+    return (
+        not response.streaming
+        and response.get("Content-Type", "").startswith("application/json")
+        and len(response.content) < 4096
+    )
