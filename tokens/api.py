@@ -14,7 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from tokens import access, audit, errors, lockout, policy
+from tokens import access, audit, errors, lockout, policy, schema
 from tokens.auth import ApiTokenAuthentication
 from tokens.config import DEMO_WARNING, current_credentials
 from tokens.parsers import DuplicateKey
@@ -44,6 +44,7 @@ class LoginView(NoStoreMixin, APIView):
     def perform_authentication(self, request: Request) -> None:
         """Ignore any API token sent: a stale one must not stop a new login."""
 
+    @schema.login
     def post(self, request: Request) -> Response:
         data = _mapping_body(request)
         serializer = LoginSerializer(data=data)
@@ -87,10 +88,12 @@ class LoginView(NoStoreMixin, APIView):
         )
 
 
+@schema.logout
 class LogoutView(knox_views.LogoutView):
     authentication_classes = [ApiTokenAuthentication]
 
 
+@schema.logout_all
 class LogoutAllView(knox_views.LogoutAllView):
     authentication_classes = [ApiTokenAuthentication]
 
@@ -100,9 +103,11 @@ class TokenView(NoStoreMixin, APIView):
 
     throttle_classes = [TokenRateThrottle]
 
+    @schema.token_get
     def get(self, request: Request) -> Response:
         return self._issue(request, lambda: request.query_params)
 
+    @schema.token_post
     def post(self, request: Request) -> Response:
         return self._issue(request, lambda: _post_params(request))
 
@@ -135,6 +140,7 @@ class TokenView(NoStoreMixin, APIView):
 class MeView(APIView):
     """The user's identity, the grants they may get now and the rooms they may join."""
 
+    @schema.me
     def get(self, request: Request) -> Response:
         credentials = current_credentials()
         summary = access.summarize(

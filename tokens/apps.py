@@ -7,4 +7,5 @@ class TokensConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from tokens import checks  # noqa: F401  (registers the system checks)
+        # Registers the system checks and the OpenAPI extensions.
+        from tokens import checks, schema  # noqa: F401
