@@ -20,3 +20,7 @@ errorlog = "-"
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss'
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 wsgi_app = "tokenserver.wsgi:application"
+# gunicorn's control socket defaults to one path per user, so two servers on a
+# host would share it; it is off unless a path is given.
+control_socket = os.environ.get("GUNICORN_CONTROL_SOCKET", "")
+control_socket_disable = not control_socket
