@@ -253,7 +253,9 @@ def test_home_page_shows_alices_identity_and_rooms(
     assert "Daily stand-up" in page
     assert "Sprint retro" in page
     assert "upcoming" in page
-    assert "Kick-off" not in page
+    # A window that ended recently is listed as ended, so users see it closed.
+    assert "Kick-off" in page
+    assert '<span class="badge ended">ended</span>' in page
     assert DEMO_WARNING not in page
 
 

@@ -8,6 +8,8 @@ from tokens import loading, policy
 from tokens.models import User
 from tokens.timeutil import iso_utc
 
+VIDEO_NOTES = {policy.VIDEO_ANY: "any room", policy.VIDEO_LISTED: "listed rooms only"}
+
 
 @dataclass(frozen=True)
 class RoomEntry:
@@ -17,7 +19,7 @@ class RoomEntry:
     starts_at: datetime | None
     ends_at: datetime | None
     source: str
-    state: str  # "open" or "upcoming"
+    state: str  # "open", "upcoming", "ended" or "inactive"
 
 
 @dataclass(frozen=True)
@@ -30,9 +32,24 @@ class Summary:
     default_ttl: int
     sources: dict[str, tuple[str, ...]]
     rooms: list[RoomEntry]
+    next_change: datetime | None = None
+
+    @property
+    def grant_rows(self) -> list[dict[str, Any]]:
+        """Each grant available now, why, and a note on its extent, for pages."""
+        notes = {"video": VIDEO_NOTES.get(self.video, "")}
+        return [
+            {
+                "name": name,
+                "sources": self.sources.get(name, ()),
+                "note": notes.get(name),
+            }
+            for name in self.grants
+        ]
 
     def as_json(self) -> dict[str, Any]:
         body = asdict(self)
+        body["next_change"] = iso_utc(self.next_change)
         body["sources"] = {name: list(found) for name, found in self.sources.items()}
         for room in body["rooms"]:
             for key in ("starts_at", "ends_at"):
@@ -46,7 +63,10 @@ def summarize(
     capabilities: policy.Capabilities,
     limits: policy.Limits,
     now: datetime,
+    ended_after: datetime | None = None,
 ) -> Summary:
+    """Summarize the user's access at `now`; rooms ended after `ended_after` too."""
+    rows = loading.access_rows(user, ended_after=ended_after or now)
     permitted = policy.combine(loading.load_rules(user), is_superuser=user.is_superuser)
     configured = policy.configured_grants(permitted, capabilities)
     ceiling = policy.max_ttl(permitted, limits)
@@ -70,12 +90,27 @@ def summarize(
                 source=row.source,
                 state=_state(row, now),
             )
-            for row in loading.open_access(user, now)
+            for row in rows
         ],
+        next_change=next_change(rows, now),
     )
+
+
+def next_change(rows: list, now: datetime) -> datetime | None:
+    """The next time a window of these rows opens or closes."""
+    times = [
+        moment
+        for row in rows
+        if row.room.active
+        for moment in (row.starts_at, row.ends_at)
+        if moment is not None and moment > now
+    ]
+    return min(times, default=None)
 
 
 def _state(row, now: datetime) -> str:
     if not row.room.active:
         return "inactive"
-    return "open" if row.as_window().is_open(now) else "upcoming"
+    if row.as_window().is_open(now):
+        return "open"
+    return "ended" if row.ends_at is not None and row.ends_at <= now else "upcoming"

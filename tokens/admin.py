@@ -5,8 +5,11 @@ from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group
 from django.db.models import Q
+from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 
+from tokens import admin_actions, admin_views, policy
 from tokens.forms import LockoutAdminAuthenticationForm
 from tokens.models import ApiToken, GrantRule, Room, RoomAccess, TokenEvent, User
 
@@ -65,6 +68,36 @@ class UserAdmin(BaseUserAdmin):
     list_display = ["username", "twilio_identity", "email", "is_staff", "is_active"]
     search_fields = ["username", "twilio_identity", "email", "first_name", "last_name"]
     inlines = [GrantRuleInline, UserRoomAccessInline, ApiTokenInline]
+    readonly_fields = ["effective_access"]
+    actions = [
+        admin_actions.grant_room_access,
+        admin_actions.revoke_room_access,
+        admin_actions.revoke_api_sessions,
+    ]
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None:
+            return fieldsets
+        return (*fieldsets, ("Access now", {"fields": ["effective_access"]}))
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(
+            lambda request, object_id: admin_views.effective_access(
+                self, request, object_id
+            )
+        )
+        return [
+            path("<path:object_id>/access/", view, name="tokens_user_access"),
+            *super().get_urls(),
+        ]
+
+    @admin.display(description="effective access")
+    def effective_access(self, obj):
+        url = reverse("admin:tokens_user_access", args=[obj.pk])
+        return format_html(
+            '<a href="{}">Every grant and room this user gets now</a>', url
+        )
 
 
 admin.site.unregister(Group)
@@ -73,6 +106,7 @@ admin.site.unregister(Group)
 @admin.register(Group)
 class GroupAdmin(BaseGroupAdmin):
     inlines = [GrantRuleInline, UserRoomAccessInline]
+    actions = [admin_actions.grant_room_access, admin_actions.revoke_room_access]
 
 
 @admin.register(Room)
@@ -81,6 +115,26 @@ class RoomAdmin(admin.ModelAdmin):
     list_filter = ["active"]
     search_fields = ["name", "display_name"]
     inlines = [RoomMembersInline]
+    readonly_fields = ["latest_tokens"]
+    actions = [admin_actions.deactivate_rooms, admin_actions.activate_rooms]
+
+    @admin.display(description="latest tokens for this room")
+    def latest_tokens(self, obj):
+        if obj.pk is None:
+            return "—"
+        events = TokenEvent.objects.filter(room=obj.name).order_by("-created_at")[:20]
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            ((e.created_at, e.identity, e.outcome, e.ttl or "") for e in events),
+        )
+        if not rows:
+            return "No token asked for yet."
+        return format_html(
+            "<table><tr><th>When</th><th>Identity</th><th>Outcome</th><th>TTL</th></tr>"
+            "{}</table>",
+            rows,
+        )
 
 
 class ActiveNowFilter(admin.SimpleListFilter):
@@ -104,6 +158,7 @@ class ActiveNowFilter(admin.SimpleListFilter):
 
 @admin.register(RoomAccess)
 class RoomAccessAdmin(admin.ModelAdmin):
+    actions = [admin_actions.end_access_now]
     list_display = ["room", "user", "group", "starts_at", "ends_at"]
     list_filter = [ActiveNowFilter, "room", "group"]
     search_fields = ["room__name", "user__username", "group__name"]
@@ -147,9 +202,28 @@ class ApiTokenAdmin(admin.ModelAdmin):
         return False
 
 
+class GrantFilter(admin.SimpleListFilter):
+    title = "grant"
+    parameter_name = "grant"
+
+    def lookups(self, request, model_admin):
+        return [(name, name) for name in policy.GRANT_NAMES]
+
+    def queryset(self, request, queryset):
+        name = self.value()
+        if name not in policy.GRANT_NAMES:
+            return queryset
+        return queryset.filter(
+            Q(grants=name)
+            | Q(grants__startswith=f"{name},")
+            | Q(grants__endswith=f",{name}")
+            | Q(grants__contains=f",{name},")
+        )
+
+
 @admin.register(TokenEvent)
 class TokenEventAdmin(admin.ModelAdmin):
-    """The audit log: read-only."""
+    """The audit log: read-only, exportable as CSV with the current filters."""
 
     list_display = [
         "created_at",
@@ -161,11 +235,20 @@ class TokenEventAdmin(admin.ModelAdmin):
         "ttl",
         "client_ip",
     ]
-    list_filter = ["outcome", "created_at"]
+    list_filter = ["outcome", GrantFilter, "created_at"]
     search_fields = ["identity", "room", "device", "jwt_sha256", "=client_ip"]
     date_hierarchy = "created_at"
     list_select_related = ["user"]
     show_full_result_count = False
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(
+            lambda request: admin_views.audit_csv(self, request)
+        )
+        return [
+            path("export.csv", view, name="tokens_tokenevent_csv"),
+            *super().get_urls(),
+        ]
 
     def has_add_permission(self, request):
         return False

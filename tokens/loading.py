@@ -77,11 +77,11 @@ def load_subject(user: User, *, room: str | None) -> policy.Subject:
     )
 
 
-def open_access(user: User, now: datetime) -> list[RoomAccess]:
-    """Every access row of the user that has not ended, with its room: one query."""
+def access_rows(user: User, *, ended_after: datetime) -> list[RoomAccess]:
+    """The user's access rows ending after a time (or never), with rooms: one query."""
     return list(
         RoomAccess.objects.for_user(user)
-        .filter(Q(ends_at__isnull=True) | Q(ends_at__gt=now))
+        .filter(Q(ends_at__isnull=True) | Q(ends_at__gt=ended_after))
         .select_related("room", "group")
         .order_by("room__name", "starts_at")
     )

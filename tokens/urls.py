@@ -1,13 +1,27 @@
 from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from tokens import api, views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("get-token/", views.get_token, name="get-token"),
+    path("sessions/revoke-all/", views.revoke_all_sessions, name="revoke-all-sessions"),
+    path("sessions/<str:digest>/revoke/", views.revoke_session, name="revoke-session"),
     path("token", api.TokenView.as_view(), name="token"),
     path("api/auth/login/", api.LoginView.as_view(), name="api-login"),
     path("api/auth/logout/", api.LogoutView.as_view(), name="api-logout"),
     path("api/auth/logoutall/", api.LogoutAllView.as_view(), name="api-logoutall"),
     path("api/me/", api.MeView.as_view(), name="api-me"),
+    path(
+        "api/schema/",
+        SpectacularAPIView.as_view(),
+        name="api-schema",
+    ),
+    path(
+        "api/docs/",
+        SpectacularSwaggerView.as_view(url_name="api-schema"),
+        name="api-docs",
+    ),
 ]

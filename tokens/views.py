@@ -1,16 +1,23 @@
-"""Web pages and the health check."""
+"""Web pages for users, and the health check."""
 
+from datetime import timedelta
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from tokens import access
 from tokens.api import current_limits
 from tokens.config import DEMO_WARNING, current_credentials
+from tokens.models import ApiToken
+
+# "My access" lists windows that ended this recently, so users see what closed.
+ENDED_SHOWN_FOR = timedelta(days=7)
 
 
 @require_GET
@@ -32,17 +39,57 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok"})
 
 
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
+def _summary(request: HttpRequest, *, ended_after=None) -> tuple[access.Summary, str]:
     credentials = current_credentials()
     summary = access.summarize(
         request.user,
         capabilities=credentials.capabilities,
         limits=current_limits(),
         now=timezone.now(),
+        ended_after=ended_after,
     )
+    return summary, DEMO_WARNING if credentials.demo else ""
+
+
+@login_required
+@never_cache
+def home(request: HttpRequest) -> HttpResponse:
+    """My access: identity, grants and why, rooms, API sessions."""
+    now = timezone.now()
+    summary, demo_warning = _summary(request, ended_after=now - ENDED_SHOWN_FOR)
+    sessions = ApiToken.objects.filter(user=request.user).exclude(expiry__lte=now)
     context = {
         "summary": summary,
-        "demo_warning": DEMO_WARNING if credentials.demo else "",
+        "demo_warning": demo_warning,
+        "sessions": sessions.order_by("-created"),
     }
     return render(request, "tokens/home.html", context)
+
+
+@login_required
+@require_POST
+def revoke_session(request: HttpRequest, digest: str) -> HttpResponse:
+    deleted, _ = ApiToken.objects.filter(user=request.user, digest=digest).delete()
+    if deleted:
+        messages.success(request, "The API session is revoked.")
+    else:
+        messages.error(request, "No such API session.")
+    return redirect("home")
+
+
+@login_required
+@require_POST
+def revoke_all_sessions(request: HttpRequest) -> HttpResponse:
+    deleted, _ = ApiToken.objects.filter(user=request.user).delete()
+    messages.success(request, f"{deleted} API session(s) revoked.")
+    return redirect("home")
+
+
+@login_required
+@never_cache
+def get_token(request: HttpRequest) -> HttpResponse:
+    """A form that asks /token for a token, with what the user may choose."""
+    summary, demo_warning = _summary(request)
+    rooms = [room for room in summary.rooms if room.state == "open"]
+    context = {"summary": summary, "demo_warning": demo_warning, "rooms": rooms}
+    return render(request, "tokens/get_token.html", context)

@@ -2,9 +2,15 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from tokens.admin_views import configuration
 from tokens.forms import LockoutAuthenticationForm
 
 urlpatterns = [
+    path(
+        "admin/configuration/",
+        admin.site.admin_view(lambda request: configuration(admin.site, request)),
+        name="tokens-configuration",
+    ),
     path("admin/", admin.site.urls),
     path(
         "accounts/login/",

@@ -1,0 +1,141 @@
+"""Admin actions: room access for a window, revocations, room activation."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.db import transaction
+from django.template.response import TemplateResponse
+from django.utils import timezone
+
+from tokens.models import ApiToken, Room, RoomAccess
+
+
+class RoomWindowForm(forms.Form):
+    room = forms.ModelChoiceField(Room.objects.all())
+    starts_at = forms.DateTimeField(
+        required=False,
+        help_text="Empty: open now.",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
+    ends_at = forms.DateTimeField(
+        required=False,
+        help_text="Empty: never closes.",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        starts, ends = cleaned.get("starts_at"), cleaned.get("ends_at")
+        if starts and ends and ends <= starts:
+            raise forms.ValidationError("The window must end after it starts.")
+        if ends and ends <= timezone.now():
+            raise forms.ValidationError("The window must end in the future.")
+        return cleaned
+
+
+class RoomChoiceForm(forms.Form):
+    room = forms.ModelChoiceField(Room.objects.all())
+
+
+def _with_form(modeladmin, request, queryset, form_class, title, apply):
+    """Run an action that first asks for a form on an intermediate page."""
+    form = form_class(request.POST if "apply" in request.POST else None)
+    if form.is_bound and form.is_valid():
+        return apply(form.cleaned_data)
+    context = {
+        **modeladmin.admin_site.each_context(request),
+        "title": title,
+        "form": form,
+        "queryset": queryset,
+        "opts": modeladmin.model._meta,
+        "action": request.POST["action"],
+        "action_checkbox_name": ACTION_CHECKBOX_NAME,
+        "media": modeladmin.media + form.media,
+    }
+    return TemplateResponse(request, "admin/tokens/action_form.html", context)
+
+
+def _owner_field(queryset) -> str:
+    return "user" if queryset.model._meta.model_name == "user" else "group"
+
+
+@admin.action(description="Give access to a room for a time window…")
+def grant_room_access(modeladmin, request, queryset):
+    field = _owner_field(queryset)
+
+    def apply(data):
+        rows = [
+            RoomAccess(
+                room=data["room"],
+                starts_at=data["starts_at"],
+                ends_at=data["ends_at"],
+                **{field: owner},
+            )
+            for owner in queryset
+        ]
+        RoomAccess.objects.bulk_create(rows)
+        modeladmin.message_user(
+            request,
+            f"Gave {len(rows)} {field}(s) access to {data['room']}.",
+            messages.SUCCESS,
+        )
+
+    return _with_form(
+        modeladmin, request, queryset, RoomWindowForm, "Give room access", apply
+    )
+
+
+@admin.action(description="Revoke access to a room…")
+def revoke_room_access(modeladmin, request, queryset):
+    field = _owner_field(queryset)
+
+    def apply(data):
+        deleted, _ = RoomAccess.objects.filter(
+            room=data["room"], **{f"{field}__in": queryset}
+        ).delete()
+        modeladmin.message_user(
+            request,
+            f"Revoked {deleted} access row(s) to {data['room']}.",
+            messages.SUCCESS,
+        )
+
+    return _with_form(
+        modeladmin, request, queryset, RoomChoiceForm, "Revoke room access", apply
+    )
+
+
+@admin.action(description="Revoke all API sessions of the selected users")
+def revoke_api_sessions(modeladmin, request, queryset):
+    deleted, _ = ApiToken.objects.filter(user__in=queryset).delete()
+    modeladmin.message_user(
+        request, f"Revoked {deleted} API session(s).", messages.SUCCESS
+    )
+
+
+@admin.action(description="Deactivate the selected rooms (refuse new tokens now)")
+def deactivate_rooms(modeladmin, request, queryset):
+    changed = queryset.update(active=False)
+    modeladmin.message_user(
+        request, f"Deactivated {changed} room(s).", messages.SUCCESS
+    )
+
+
+@admin.action(description="Activate the selected rooms")
+def activate_rooms(modeladmin, request, queryset):
+    changed = queryset.update(active=True)
+    modeladmin.message_user(request, f"Activated {changed} room(s).", messages.SUCCESS)
+
+
+@admin.action(description="End the selected access now (keeps the record)")
+def end_access_now(modeladmin, request, queryset):
+    now = timezone.now()
+    with transaction.atomic():
+        # A window that has not started yet cannot end before it starts: drop it.
+        not_started = queryset.filter(starts_at__gt=now)
+        dropped, _ = not_started.delete()
+        ended = queryset.exclude(ends_at__lte=now).update(ends_at=now)
+    modeladmin.message_user(
+        request,
+        f"Ended {ended} and removed {dropped} future access row(s).",
+        messages.SUCCESS,
+    )
