@@ -3,7 +3,8 @@
 from collections.abc import Callable, Mapping
 
 from django.conf import settings
-from django.contrib.auth import authenticate, user_logged_in
+from django.contrib.auth import authenticate, get_user_model, user_logged_in
+from django.db import transaction
 from django.utils import timezone
 from knox import views as knox_views
 from knox.models import get_token_model
@@ -70,14 +71,11 @@ class LoginView(NoStoreMixin, APIView):
         return self._login(request, user, serializer.validated_data.get("device", ""))
 
     def _login(self, request: Request, user, device: str) -> Response:
-        limit = knox_settings.TOKEN_LIMIT_PER_USER
-        now = timezone.now()
-        live = user.auth_token_set.exclude(expiry__lte=now)
-        if limit is not None and live.count() >= limit:
-            raise errors.TooManySessions()
-        instance, token = get_token_model().objects.create(
-            user=user, expiry=knox_settings.TOKEN_TTL, device=device
-        )
+        with transaction.atomic():
+            _check_session_limit(user, knox_settings.TOKEN_LIMIT_PER_USER)
+            instance, token = get_token_model().objects.create(
+                user=user, expiry=knox_settings.TOKEN_TTL, device=device
+            )
         user_logged_in.send(sender=user.__class__, request=request._request, user=user)
         return Response(
             {
@@ -154,6 +152,25 @@ class MeView(APIView):
         if credentials.demo:
             body["warning"] = DEMO_WARNING
         return Response(body)
+
+
+def _check_session_limit(user, limit: int | None) -> None:
+    """Refuse a login past the per-user limit of live API tokens.
+
+    The user's row is locked first, so parallel logins are counted one after
+    the other (on SQLite, immediate transactions serialize them anyway).
+    """
+    if limit is None:
+        return
+    list(
+        get_user_model()
+        .objects.select_for_update()
+        .filter(pk=user.pk)
+        .values_list("pk")
+    )
+    live = user.auth_token_set.exclude(expiry__lte=timezone.now())
+    if live.count() >= limit:
+        raise errors.TooManySessions()
 
 
 def current_limits() -> policy.Limits:

@@ -4,11 +4,15 @@ Every error body is `{"detail": <text>, "code": <stable code>}`; validation
 errors add `"fields": {<name>: [<messages>]}`.
 """
 
+import logging
 from collections.abc import Iterable
 from typing import Any
 
+from django.db import DatabaseError
 from django.http import JsonResponse
 from rest_framework import exceptions, status
+
+logger = logging.getLogger(__name__)
 
 
 class TokenRefused(exceptions.APIException):
@@ -102,10 +106,10 @@ class RateLimitUnavailable(exceptions.APIException):
     default_code = "rate_limit_unavailable"
 
 
-class ServiceUnavailable(exceptions.APIException):
+class DatabaseUnavailable(exceptions.APIException):
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
-    default_detail = "The service is temporarily unavailable."
-    default_code = "service_unavailable"
+    default_detail = "The database does not answer; try again shortly."
+    default_code = "database_unavailable"
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Any:
@@ -114,6 +118,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Any:
     # which import the models, which import this module.
     from rest_framework.views import exception_handler as drf_exception_handler
 
+    if isinstance(exc, DatabaseError):
+        # The transaction is rolled back by DRF's handler: nothing half-written.
+        logger.error("database error: %s", type(exc).__name__)
+        exc = DatabaseUnavailable()
     response = drf_exception_handler(exc, context)
     if response is None or not isinstance(exc, exceptions.APIException):
         return response
