@@ -1,0 +1,94 @@
+"""Fail on patterns that must never enter tokenserver's source.
+
+- `csrf_exempt`, or an authentication class that turns CSRF off
+  (a method named `enforce_csrf`, or a class named like `*CsrfExempt*`);
+- the identity read from request data (`request.data["identity"]`,
+  `request.GET.get("identity")`, ...): it comes from the authenticated user;
+- request data splatted into a call (`**request.data`, `**request.GET`, ...),
+  which lets a client choose ORM lookups.
+
+    .venv/bin/python scripts/security_lint.py [paths...]   (default: tokens tokenserver)
+"""
+
+import ast
+import sys
+from pathlib import Path
+
+REQUEST_DATA = {"data", "query_params", "GET", "POST", "body"}
+
+
+def _is_request_data(node: ast.AST) -> bool:
+    """`request.data`, `self.request.GET` and the like."""
+    if not isinstance(node, ast.Attribute) or node.attr not in REQUEST_DATA:
+        return False
+    owner = node.value
+    if isinstance(owner, ast.Attribute):
+        return owner.attr == "request"
+    return isinstance(owner, ast.Name) and owner.id == "request"
+
+
+def _names_identity(node: ast.AST) -> bool:
+    return isinstance(node, ast.Constant) and node.value == "identity"
+
+
+def _csrf_off(node: ast.AST) -> str | None:
+    names = {
+        ast.Name: lambda n: n.id,
+        ast.Attribute: lambda n: n.attr,
+        ast.alias: lambda n: n.name.rsplit(".", 1)[-1],
+    }
+    if type(node) in names and names[type(node)](node) == "csrf_exempt":
+        return "csrf_exempt turns CSRF protection off"
+    if isinstance(node, ast.FunctionDef) and node.name == "enforce_csrf":
+        return "an authentication class overrides enforce_csrf"
+    if isinstance(node, ast.ClassDef) and "csrfexempt" in node.name.lower():
+        return f"class {node.name} looks CSRF-exempt"
+    return None
+
+
+def _identity_from_request(node: ast.AST) -> str | None:
+    message = "identity read from request data"
+    if isinstance(node, ast.Subscript) and _is_request_data(node.value):
+        return message if _names_identity(node.slice) else None
+    if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
+        return None
+    func = node.func
+    reads = func.attr in {"get", "getlist", "pop"} and _is_request_data(func.value)
+    return message if reads and node.args and _names_identity(node.args[0]) else None
+
+
+def _splatted(node: ast.AST) -> str | None:
+    if isinstance(node, ast.Call) and any(
+        keyword.arg is None and _is_request_data(keyword.value)
+        for keyword in node.keywords
+    ):
+        return "request data splatted into a call"
+    return None
+
+
+def problems(tree: ast.AST) -> list[tuple[int, str]]:
+    found = []
+    for node in ast.walk(tree):
+        for rule in (_csrf_off, _identity_from_request, _splatted):
+            message = rule(node)
+            if message:
+                found.append((getattr(node, "lineno", 0), message))
+    return found
+
+
+def main(paths: list[str]) -> int:
+    failures = 0
+    for root in paths or ["tokens", "tokenserver"]:
+        for path in sorted(Path(root).rglob("*.py")):
+            for line, message in problems(ast.parse(path.read_text(), str(path))):
+                print(f"{path}:{line}: {message}")
+                failures += 1
+    if failures:
+        print(f"security lint: {failures} problem(s)")
+        return 1
+    print("security lint: no problems")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
