@@ -3,6 +3,7 @@
 import csv
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -17,6 +18,8 @@ from tokens.timeutil import iso_utc
 def effective_access(model_admin, request: HttpRequest, object_id: str) -> HttpResponse:
     """Every grant and room a user would get now, with the rule behind it."""
     user = get_object_or_404(User, pk=object_id)
+    if not model_admin.has_view_permission(request, user):
+        raise PermissionDenied
     credentials = config.current_credentials()
     summary = access.summarize(
         user,
@@ -92,6 +95,8 @@ CSV_FIELDS = [
 
 def audit_csv(model_admin, request: HttpRequest) -> StreamingHttpResponse:
     """The audit rows the changelist shows with its current filters, as CSV."""
+    if not model_admin.has_view_permission(request):
+        raise PermissionDenied
     changelist = model_admin.get_changelist_instance(request)
     rows = changelist.get_queryset(request).values_list(*CSV_FIELDS).iterator()
     writer = csv.writer(_Echo())

@@ -4,6 +4,7 @@ from collections.abc import Callable, Mapping
 
 from django.conf import settings
 from django.contrib.auth import authenticate, get_user_model, user_logged_in
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.db import transaction
 from django.utils import timezone
 from knox import views as knox_views
@@ -100,6 +101,8 @@ class TokenView(NoStoreMixin, APIView):
     """Issue a Twilio Access Token to the authenticated user."""
 
     throttle_classes = [TokenRateThrottle]
+    # HEAD would sign, record and throw a token away.
+    http_method_names = ["get", "post", "options"]
 
     @schema.token_get
     def get(self, request: Request) -> Response:
@@ -195,6 +198,10 @@ def _post_params(request: Request) -> Mapping:
         ) from exc
     except exceptions.ParseError as exc:
         raise errors.InvalidParameter("body", str(exc.detail)) from exc
+    except exceptions.UnsupportedMediaType as exc:
+        raise errors.UnsupportedBody() from exc
+    except (RequestDataTooBig, TooManyFieldsSent) as exc:
+        raise errors.InvalidParameter("body", "The body is too large.") from exc
 
 
 def _mapping_body(request: Request) -> Mapping:

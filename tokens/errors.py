@@ -87,6 +87,12 @@ class InvalidParameter(TokenRefused):
         self.fields = {field: [message]}
 
 
+class UnsupportedBody(TokenRefused):
+    status_code = status.HTTP_415_UNSUPPORTED_MEDIA_TYPE
+    default_detail = "Send a JSON object or a form (application/x-www-form-urlencoded)."
+    default_code = "unsupported_media_type"
+
+
 class TooManySessions(exceptions.APIException):
     status_code = status.HTTP_403_FORBIDDEN
     default_detail = "Too many active API sessions: log out of one first."

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from django.core.validators import RegexValidator
 
 # Voice is the strictest product: letters, digits and underscores, 121 at most.
-IDENTITY_PATTERN = r"^[A-Za-z0-9_]{1,121}$"
+IDENTITY_PATTERN = r"\A[A-Za-z0-9_]{1,121}\Z"
 MAX_LENGTH = 121
 
 validate_identity = RegexValidator(

@@ -11,6 +11,8 @@ import re
 import time
 import uuid
 
+from django.http import JsonResponse
+
 logger = logging.getLogger("tokenserver.requests")
 REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
@@ -58,11 +60,21 @@ class HealthCheckMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if request.path == "/healthz" and request.method in ("GET", "HEAD"):
-            from tokens.views import healthz
+        if request.path != "/healthz":
+            return self.get_response(request)
+        if request.method not in ("GET", "HEAD"):
+            response = JsonResponse(
+                {
+                    "detail": f'Method "{request.method}" not allowed.',
+                    "code": "method_not_allowed",
+                },
+                status=405,
+            )
+            response["Allow"] = "GET, HEAD"
+            return response
+        from tokens.views import healthz
 
-            return healthz(request)
-        return self.get_response(request)
+        return healthz(request)
 
 
 def _outcome(response) -> str:

@@ -13,7 +13,7 @@ from knox.models import AbstractAuthToken
 from tokens import identity, policy
 
 validate_room_name = RegexValidator(
-    r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$",
+    r"\A[A-Za-z0-9][A-Za-z0-9_.-]{0,127}\Z",
     "Use 1 to 128 letters, digits, '_', '.' or '-', starting with a letter or digit.",
     code="invalid_room",
 )

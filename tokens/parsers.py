@@ -21,13 +21,19 @@ def _no_duplicates(pairs):
     return seen
 
 
+def _no_constant(name):
+    raise ParseError(f"JSON parse error - {name} is not a number.")
+
+
 class StrictJSONParser(JSONParser):
     def parse(self, stream, media_type=None, parser_context=None):
         parser_context = parser_context or {}
         encoding = parser_context.get("encoding", "utf-8")
         try:
             text = stream.read().decode(encoding)
-            return json.loads(text, object_pairs_hook=_no_duplicates)
+            return json.loads(
+                text, object_pairs_hook=_no_duplicates, parse_constant=_no_constant
+            )
         except ParseError:
             raise
         except (ValueError, LookupError, RecursionError) as exc:

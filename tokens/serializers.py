@@ -1,5 +1,6 @@
 """Validation of request input: /token parameters and login bodies."""
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -10,6 +11,21 @@ from tokens import errors, identity, policy
 from tokens.models import validate_room_name
 
 TOKEN_FIELDS = ("room", "device", "grants", "ttl", "identity")
+# \A and \Z: `$` would also match before a final newline.
+DEVICE_PATTERN = r"\A[A-Za-z0-9_.-]{1,64}\Z"
+# JSON bodies must give each parameter its documented type: no coercion.
+JSON_TYPES = {"room": str, "device": str, "grants": str, "identity": str, "ttl": int}
+
+
+class StrictIntegerField(serializers.IntegerField):
+    """ASCII digits only: int() also takes fullwidth digits, '1_800' and '600\\n'."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and not re.fullmatch(r"[0-9]{1,9}", data):
+            self.fail("invalid")
+        if isinstance(data, bool | float):
+            self.fail("invalid")
+        return super().to_internal_value(data)
 
 
 class GrantListField(serializers.CharField):
@@ -17,7 +33,8 @@ class GrantListField(serializers.CharField):
 
     def to_internal_value(self, data: Any) -> frozenset[str]:
         text = super().to_internal_value(data)
-        names = [name.strip() for name in text.split(",")]
+        # Spaces only: str.strip() would also drop control characters.
+        names = [name.strip(" ") for name in text.split(",")]
         unknown = sorted({name for name in names if name not in policy.GRANT_NAMES})
         if unknown or not names:
             known = ", ".join(policy.GRANT_NAMES)
@@ -30,12 +47,12 @@ class GrantListField(serializers.CharField):
 class TokenParamsSerializer(serializers.Serializer):
     room = serializers.CharField(max_length=128, validators=[validate_room_name])
     device = serializers.RegexField(
-        r"^[A-Za-z0-9_.-]{1,64}$",
+        DEVICE_PATTERN,
         max_length=64,
         error_messages={"invalid": "Use 1 to 64 letters, digits, '_', '.' or '-'."},
     )
     grants = GrantListField(max_length=64)
-    ttl = serializers.IntegerField(min_value=1, max_value=10**9)
+    ttl = StrictIntegerField(min_value=1, max_value=10**9)
     identity = serializers.CharField(max_length=identity.MAX_LENGTH * 4)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -49,11 +66,23 @@ class LoginSerializer(serializers.Serializer):
     username = serializers.CharField(max_length=150, trim_whitespace=False)
     password = serializers.CharField(max_length=4096, trim_whitespace=False)
     device = serializers.RegexField(
-        r"^[A-Za-z0-9_.-]{1,64}$",
+        DEVICE_PATTERN,
         max_length=64,
         required=False,
+        trim_whitespace=False,
         error_messages={"invalid": "Use 1 to 64 letters, digits, '_', '.' or '-'."},
     )
+
+    def to_internal_value(self, data):
+        if isinstance(data, Mapping) and not isinstance(data, MultiValueDict):
+            wrong = [
+                name
+                for name in ("username", "password", "device")
+                if name in data and not isinstance(data[name], str)
+            ]
+            if wrong:
+                raise serializers.ValidationError({wrong[0]: ["Give it as a string."]})
+        return super().to_internal_value(data)
 
 
 def parse_token_params(data: Mapping[str, Any]) -> policy.Params:
@@ -65,6 +94,8 @@ def parse_token_params(data: Mapping[str, Any]) -> policy.Params:
             if len(data.getlist(name)) > 1:
                 raise errors.InvalidParameter(name, "Give this parameter only once.")
         data = {name: data[name] for name in TOKEN_FIELDS if name in data}
+    else:
+        _check_json_types(data, JSON_TYPES)
     serializer = TokenParamsSerializer(data=data)
     if not serializer.is_valid():
         name, messages = next(iter(serializer.errors.items()))
@@ -77,3 +108,13 @@ def parse_token_params(data: Mapping[str, Any]) -> policy.Params:
         ttl=values.get("ttl"),
         identity=values.get("identity"),
     )
+
+
+def _check_json_types(data: Mapping[str, Any], types: Mapping[str, type]) -> None:
+    for name, expected in types.items():
+        value = data.get(name)
+        if value is None and name not in data:
+            continue
+        if not isinstance(value, expected) or isinstance(value, bool):
+            kind = "an integer" if expected is int else "a string"
+            raise errors.InvalidParameter(name, f"Give {name} as {kind}.")

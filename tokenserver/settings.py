@@ -104,6 +104,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # A database that does not answer costs seconds, not minutes.
+        DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+            "connect_timeout", env.int("DJANGO_DB_CONNECT_TIMEOUT", default=3)
+        )
 
 # The cache holds throttle counters and login lockouts: with several processes
 # or instances it must be Redis, so that the limits are shared.
@@ -168,6 +173,8 @@ SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=False)
 SESSION_COOKIE_SECURE = env.bool("DJANGO_SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = env.bool("DJANGO_CSRF_COOKIE_SECURE", default=not DEBUG)
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+# The CSRF secret lives in the session, not a cookie another site could plant.
+CSRF_USE_SESSIONS = True
 _proxy_header = env.str("DJANGO_SECURE_PROXY_SSL_HEADER", default="")
 SECURE_PROXY_SSL_HEADER = tuple(_proxy_header.split(",", 1)) if _proxy_header else None
 
@@ -225,6 +232,11 @@ REST_KNOX = {
     "AUTO_REFRESH": False,
 }
 KNOX_TOKEN_MODEL = "tokens.ApiToken"  # noqa: S105  (a model name)
+
+# knox's own table is never used (tokens.ApiToken replaces it); without its
+# migrations it is not created, and no stray foreign key to the users table
+# blocks flushing the database.
+MIGRATION_MODULES = {"knox": None}
 
 # Twilio. Read raw (see raw_env); validated by the `tokens` system checks.
 TWILIO = {
