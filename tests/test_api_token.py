@@ -1,6 +1,7 @@
 """GET and POST /token over HTTP, with the database, the audit log and the limits."""
 
 import hashlib
+import re
 import time
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
@@ -76,7 +77,9 @@ def without(name: str, value=None) -> dict:
 
 
 def csrf_cookie(client) -> str:
-    return client.cookies["csrftoken"].value
+    """The CSRF token a page gives a logged-in browser (it lives in the session)."""
+    page = client.get("/get-token/").content.decode()
+    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)[1]
 
 
 # --- fixtures ----------------------------------------------------------------

@@ -235,6 +235,10 @@ def test_token_get_never_documents_a_csrf_refusal(schema):
     assert "permission_denied" not in description
 
 
+# Refusals about the request body can only happen on POST.
+BODY_ONLY = {errors.UnsupportedBody.default_code}
+
+
 def test_every_token_refusal_in_errors_py_is_documented_on_both_methods(schema):
     refusals = {
         cls.default_code: cls.status_code for cls in _subclasses(errors.TokenRefused)
@@ -243,6 +247,8 @@ def test_every_token_refusal_in_errors_py_is_documented_on_both_methods(schema):
     for method in ("get", "post"):
         responses = operation(schema, "/token", method)["responses"]
         for code, status in refusals.items():
+            if method == "get" and code in BODY_ONLY:
+                continue
             assert f"`{code}`" in responses[str(status)]["description"], (method, code)
 
 
