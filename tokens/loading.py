@@ -13,7 +13,11 @@ def load_rules(user: User) -> tuple[policy.Rule, ...]:
     rows = GrantRule.objects.filter(Q(user=user) | Q(group__user=user)).select_related(
         "group"
     )
-    return tuple(_rule(row) for row in rows)
+    # Personal first, then groups by name: sources read the same every time.
+    ordered = sorted(
+        rows, key=lambda row: (row.group is not None, str(row.group or ""))
+    )
+    return tuple(_rule(row) for row in ordered)
 
 
 def _rule(row: GrantRule) -> policy.Rule:

@@ -28,7 +28,14 @@ if _missing:
 
 from playwright.sync_api import expect  # noqa: E402
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+# Screenshots for review go to test-results/screenshots (not tracked);
+# SCREENSHOT_DIR=docs/screenshots refreshes the ones the README shows.
+SCREENSHOTS = Path(
+    os.environ.get(
+        "SCREENSHOT_DIR",
+        Path(__file__).resolve().parents[2] / "test-results" / "screenshots",
+    )
+)
 
 
 # --- helpers -----------------------------------------------------------------
