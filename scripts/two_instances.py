@@ -1,6 +1,7 @@
 """Two gunicorn instances sharing one PostgreSQL database and one Redis.
 
-Shows that limits and logouts hold across instances, that the audit log has
+Shows that limits and logouts hold across instances and survive a restart of
+both (API tokens in the database, lockouts in Redis), that the audit log has
 one row per issued token, and that the limited endpoints fail closed (503)
 while Redis is down and recover without a restart once it is back.
 
@@ -249,7 +250,7 @@ def create_users(run: Run, env: dict[str, str]) -> None:
 def start_server(run: Run, env: dict[str, str], instance: str) -> None:
     port = free_port()
     run.ports[instance] = port
-    log = (run.tmp / f"gunicorn-{instance}.log").open("w")
+    log = (run.tmp / f"gunicorn-{instance}.log").open("a")
     run.servers[instance] = subprocess.Popen(  # noqa: S603
         # gunicorn.conf.py turns gunicorn's shared control socket off.
         [str(GUNICORN), "-c", "gunicorn.conf.py"],
@@ -492,6 +493,27 @@ def check_shared_logout(run: Run, ledger: Ledger, api_token: str) -> None:
     )
 
 
+def check_restart(
+    run: Run, ledger: Ledger, env: dict[str, str], api_token: str
+) -> None:
+    """Restart both servers: API tokens (database) and lockouts (Redis) survive."""
+    for instance in "AB":
+        stop_group(run.servers[instance])
+        start_server(run, env, instance)
+    for instance in "AB":
+        wait_healthy(run, instance)
+    locked = login(run, "A", "scaleout-lockout")
+    answer = get_token(run, "B", api_token)
+    check(
+        "restart",
+        locked.status == 429
+        and locked.code == "login_locked"
+        and ledger.issued(answer, run.identities["scaleout-down"]),
+        f"both servers restarted: lockout still A:{locked.status}/{locked.code}, "
+        f"an API token from before still works B:{answer.status}",
+    )
+
+
 def check_audit(run: Run, ledger: Ledger, label: str = "d") -> None:
     events = issued_events(run)
     ids = [event_id for event_id, _ in events]
@@ -595,6 +617,7 @@ def scenario(run: Run) -> None:
     check_shared_throttle(run, ledger, tokens["throttle"])
     check_shared_lockout(run)
     check_shared_logout(run, ledger, tokens["logout"])
+    check_restart(run, ledger, env, tokens["down"])
     check_audit(run, ledger)
     check_redis_down(run, tokens["down"])
     check_recovery(run, ledger)
