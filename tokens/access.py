@@ -4,7 +4,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from tokens import loading, policy
+from tokens import config, loading, policy
 from tokens.models import User
 from tokens.timeutil import iso_utc
 
@@ -114,3 +114,18 @@ def _state(row, now: datetime) -> str:
     if row.as_window().is_open(now):
         return "open"
     return "ended" if row.ends_at is not None and row.ends_at <= now else "upcoming"
+
+
+def current_summary(
+    user: User, *, now: datetime, ended_after: datetime | None = None
+) -> tuple[Summary, bool]:
+    """The summary under the server's settings, and whether demo mode is on."""
+    credentials = config.current_credentials()
+    summary = summarize(
+        user,
+        capabilities=credentials.capabilities,
+        limits=config.current_limits(),
+        now=now,
+        ended_after=ended_after,
+    )
+    return summary, credentials.demo

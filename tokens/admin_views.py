@@ -10,7 +10,6 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 
 from tokens import access, config
-from tokens.api import current_limits
 from tokens.models import User
 from tokens.timeutil import iso_utc
 
@@ -20,20 +19,14 @@ def effective_access(model_admin, request: HttpRequest, object_id: str) -> HttpR
     user = get_object_or_404(User, pk=object_id)
     if not model_admin.has_view_permission(request, user):
         raise PermissionDenied
-    credentials = config.current_credentials()
-    summary = access.summarize(
-        user,
-        capabilities=credentials.capabilities,
-        limits=current_limits(),
-        now=timezone.now(),
-    )
+    summary, demo = access.current_summary(user, now=timezone.now())
     context = {
         **model_admin.admin_site.each_context(request),
         "title": f"Effective access of {user}",
         "subject": user,
         "summary": summary,
         "opts": model_admin.model._meta,
-        "demo": credentials.demo,
+        "demo": demo,
     }
     return TemplateResponse(request, "admin/tokens/effective_access.html", context)
 

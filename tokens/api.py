@@ -2,7 +2,6 @@
 
 from collections.abc import Callable, Mapping
 
-from django.conf import settings
 from django.contrib.auth import authenticate, get_user_model, user_logged_in
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.db import transaction
@@ -16,9 +15,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from tokens import access, audit, errors, lockout, policy, schema
+from tokens import access, audit, errors, lockout, schema
 from tokens.auth import ApiTokenAuthentication
-from tokens.config import DEMO_WARNING, current_credentials
+from tokens.config import DEMO_WARNING, current_credentials, current_limits
 from tokens.parsers import DuplicateKey
 from tokens.serializers import TOKEN_FIELDS, LoginSerializer
 from tokens.service import request_token
@@ -143,16 +142,10 @@ class MeView(APIView):
 
     @schema.me
     def get(self, request: Request) -> Response:
-        credentials = current_credentials()
-        summary = access.summarize(
-            request.user,
-            capabilities=credentials.capabilities,
-            limits=current_limits(),
-            now=timezone.now(),
-        )
+        summary, demo = access.current_summary(request.user, now=timezone.now())
         body = summary.as_json()
-        body["demo"] = credentials.demo
-        if credentials.demo:
+        body["demo"] = demo
+        if demo:
             body["warning"] = DEMO_WARNING
         return Response(body)
 
@@ -174,13 +167,6 @@ def _check_session_limit(user, limit: int | None) -> None:
     live = user.auth_token_set.exclude(expiry__lte=timezone.now())
     if live.count() >= limit:
         raise errors.TooManySessions()
-
-
-def current_limits() -> policy.Limits:
-    return policy.Limits(
-        default_ttl=settings.TOKENSERVER_DEFAULT_TTL,
-        default_max_ttl=settings.TOKENSERVER_DEFAULT_MAX_TTL,
-    )
 
 
 def _post_params(request: Request) -> Mapping:

@@ -7,7 +7,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from tokens.policy import Capabilities
+from tokens.policy import Capabilities, Limits
 
 # Variable -> (regex, what a valid value looks like). Secrets get no regex
 # in a message, only a description.
@@ -154,4 +154,14 @@ def current_credentials() -> TwilioCredentials:
 
     return build_credentials(
         settings.TWILIO, demo=settings.TOKENSERVER_DEMO, debug=settings.DEBUG
+    )
+
+
+def current_limits() -> Limits:
+    """Token lifetimes from Django settings, read at call time."""
+    from django.conf import settings
+
+    return Limits(
+        default_ttl=settings.TOKENSERVER_DEFAULT_TTL,
+        default_max_ttl=settings.TOKENSERVER_DEFAULT_MAX_TTL,
     )

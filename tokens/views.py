@@ -12,8 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from tokens import access
-from tokens.api import current_limits
-from tokens.config import DEMO_WARNING, current_credentials
+from tokens.config import DEMO_WARNING
 from tokens.models import ApiToken
 
 # "My access" lists windows that ended this recently, so users see what closed.
@@ -40,15 +39,10 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 
 def _summary(request: HttpRequest, *, ended_after=None) -> tuple[access.Summary, str]:
-    credentials = current_credentials()
-    summary = access.summarize(
-        request.user,
-        capabilities=credentials.capabilities,
-        limits=current_limits(),
-        now=timezone.now(),
-        ended_after=ended_after,
+    summary, demo = access.current_summary(
+        request.user, now=timezone.now(), ended_after=ended_after
     )
-    return summary, DEMO_WARNING if credentials.demo else ""
+    return summary, DEMO_WARNING if demo else ""
 
 
 @login_required
