@@ -10,10 +10,15 @@ if [ ! -x .venv/bin/python ]; then
   echo "== creating .venv"
   "$PYTHON" -m venv .venv
 fi
-stamp=$(cat requirements.txt requirements-dev.txt constraints.txt | sha256sum | cut -c1-16)
-if [ "$(cat .venv/.deps-stamp 2>/dev/null)" != "$stamp" ]; then
+# The demo and the server need requirements.txt; the tests requirements-dev.txt.
+# requirements-dev.txt includes requirements.txt, so its stamp serves both.
+REQUIREMENTS=${REQUIREMENTS:-requirements-dev.txt}
+stamp_of() { echo "$1:$(cat "$1" requirements.txt constraints.txt | sha256sum | cut -c1-16)"; }
+stamp=$(stamp_of "$REQUIREMENTS")
+installed=$(cat .venv/.deps-stamp 2>/dev/null || true)
+if [ "$installed" != "$stamp" ] && [ "$installed" != "$(stamp_of requirements-dev.txt)" ]; then
   echo "== installing dependencies into .venv"
   .venv/bin/python -m pip install --quiet --disable-pip-version-check \
-    -r requirements-dev.txt -c constraints.txt
+    -r "$REQUIREMENTS" -c constraints.txt
   echo "$stamp" > .venv/.deps-stamp
 fi
