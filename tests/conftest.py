@@ -1,10 +1,12 @@
-"""The cast: alice may (video in listed rooms, chat), bob may not, charlie is staff."""
+"""The cast: alice may (video in listed rooms, chat), bob may not, charlie is staff,
+root is a superuser; `team` is a group of alice's giving chat and sync."""
 
 from datetime import timedelta
 
 import jwt
 import pytest
 from django.conf import settings
+from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -37,6 +39,28 @@ def bob(db):
 @pytest.fixture
 def charlie(db):
     return User.objects.create_user("charlie", password=PASSWORD, is_staff=True)
+
+
+@pytest.fixture
+def root(db):
+    return User.objects.create_superuser("root", password=PASSWORD)
+
+
+@pytest.fixture
+def team(alice):
+    """A group alice is in, whose rule gives chat and sync."""
+    group = Group.objects.create(name="team")
+    alice.groups.add(group)
+    GrantRule.objects.create(group=group, chat=True, sync=True)
+    return group
+
+
+@pytest.fixture
+def demo(settings):
+    """A developer's machine: demo on, DEBUG on, no Twilio variable set."""
+    settings.TOKENSERVER_DEMO = True
+    settings.DEBUG = True
+    settings.TWILIO = dict.fromkeys(settings.TWILIO)
 
 
 @pytest.fixture

@@ -12,10 +12,10 @@ from django.contrib.auth.models import Group
 from django.test import Client
 from django.urls import reverse
 from django.utils import formats, timezone
-from rest_framework.test import APIClient
 
 from tests.conftest import PASSWORD, api_token_for, decode
-from tokens.models import ApiToken, GrantRule, Room, RoomAccess, TokenEvent, User
+from tests.helpers import bearer, html_of, row_with
+from tokens.models import ApiToken, Room, RoomAccess, TokenEvent, User
 
 # --- helpers -----------------------------------------------------------------
 
@@ -23,27 +23,6 @@ from tokens.models import ApiToken, GrantRule, Room, RoomAccess, TokenEvent, Use
 def shown(moment) -> str:
     """A datetime as the admin templates render it."""
     return formats.localize(timezone.localtime(moment))
-
-
-def html_of(response) -> str:
-    assert response.status_code == 200, response.status_code
-    return response.content.decode()
-
-
-def table_rows(html: str) -> list[str]:
-    return re.findall(r"<tr>.*?</tr>", html, re.S)
-
-
-def row_with(html: str, text: str) -> str:
-    found = [row for row in table_rows(html) if text in row]
-    assert len(found) == 1, (text, found)
-    return found[0]
-
-
-def api(token: str) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
-    return client
 
 
 def form_time(moment) -> str:
@@ -63,7 +42,7 @@ def assert_sent_to_admin_login(response, path: str) -> None:
 
 def assert_refused_video(token: str, room: str, *, earlier: int) -> None:
     """/token refuses the room; only the refusal is recorded."""
-    response = api(token).get("/token", {"room": room})
+    response = bearer(token).get("/token", {"room": room})
     assert response.status_code == 403, response.content
     body = response.json()
     assert body["code"] == "room_not_permitted"
@@ -75,7 +54,7 @@ def assert_refused_video(token: str, room: str, *, earlier: int) -> None:
 
 
 def assert_issued_video(token: str, room: str, identity: str) -> dict:
-    response = api(token).get("/token", {"room": room})
+    response = bearer(token).get("/token", {"room": room})
     assert response.status_code == 200, response.content
     _, claims = decode(response.json()["token"])
     assert claims["grants"]["identity"] == identity
@@ -119,11 +98,6 @@ def apply_action(client, model, action: str, objects, **data):
 
 
 @pytest.fixture
-def root(db) -> User:
-    return User.objects.create_superuser("root", password=PASSWORD)
-
-
-@pytest.fixture
 def staff(root) -> Client:
     """The superuser, logged in through the admin login form."""
     client = Client()
@@ -148,14 +122,6 @@ def bob_client(bob) -> Client:
     client = Client()
     client.force_login(bob)
     return client
-
-
-@pytest.fixture
-def team(alice) -> Group:
-    group = Group.objects.create(name="team")
-    alice.groups.add(group)
-    GrantRule.objects.create(group=group, chat=True, sync=True)
-    return group
 
 
 @pytest.fixture
@@ -451,12 +417,12 @@ def test_revoke_api_sessions_deletes_the_selected_users_sessions_only(
     assert response.status_code == 302
     assert list(ApiToken.objects.values_list("device", flat=True)) == ["charlie-desk"]
     for token in (*alice_tokens, bob_token):
-        refused = api(token).get("/token")
+        refused = bearer(token).get("/token")
         assert refused.status_code == 401
         assert refused.json()["code"] == "authentication_failed"
         assert "token" not in refused.json()
     assert not TokenEvent.objects.exists()
-    me = api(charlie_token).get("/api/me/")
+    me = bearer(charlie_token).get("/api/me/")
     assert me.status_code == 200
     assert me.json()["identity"] == "charlie"
 

@@ -1,7 +1,6 @@
 """GET and POST /token over HTTP, with the database, the audit log and the limits."""
 
 import hashlib
-import re
 import time
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
@@ -14,6 +13,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from tests.conftest import PASSWORD, api_token_for, decode
+from tests.helpers import page_csrf_token
 from tokens import throttles
 from tokens.models import GrantRule, Room, RoomAccess, TokenEvent, User
 
@@ -74,12 +74,6 @@ def without(name: str, value=None) -> dict:
     raw = dict(settings.TWILIO)
     raw[name] = value
     return raw
-
-
-def csrf_cookie(client) -> str:
-    """The CSRF token a page gives a logged-in browser (it lives in the session)."""
-    page = client.get("/get-token/").content.decode()
-    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)[1]
 
 
 # --- fixtures ----------------------------------------------------------------
@@ -324,7 +318,7 @@ def test_post_with_session_and_csrf_token_issues_a_token(alice_in_room, session_
         "/token",
         {"room": "standup"},
         format="json",
-        HTTP_X_CSRFTOKEN=csrf_cookie(session_client),
+        HTTP_X_CSRFTOKEN=page_csrf_token(session_client),
     )
 
     body, _, claims = assert_issued(response)

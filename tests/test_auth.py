@@ -8,6 +8,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from tests.conftest import PASSWORD, api_token_for, decode
+from tests.helpers import bearer
 from tokens import throttles
 from tokens.models import ApiToken, TokenEvent
 
@@ -19,12 +20,6 @@ LOGOUT_ALL = "/api/auth/logoutall/"
 def login(username, password=PASSWORD, *, client=None, **extra):
     body = {"username": username, "password": password, **extra.pop("body", {})}
     return (client or APIClient()).post(LOGIN, body, format="json", **extra)
-
-
-def bearer(token: str) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
-    return client
 
 
 def assert_token_works(token: str, identity: str) -> None:

@@ -12,10 +12,10 @@ import time
 
 import pytest
 from django.test import Client
-from rest_framework.test import APIClient
 from rest_framework.throttling import SimpleRateThrottle
 
 from tests.conftest import PASSWORD, api_token_for
+from tests.helpers import bearer
 from tokens.models import ApiToken, TokenEvent
 
 CLOSED_PORT_URL = "redis://127.0.0.1:1/0"
@@ -64,12 +64,6 @@ def cache_down(request):
     return request.param
 
 
-def bearer(user) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_for(user)}")
-    return client
-
-
 def assert_unavailable(response, *, api_tokens: int = 0) -> dict:
     """503 rate_limit_unavailable as JSON, no credential, nothing written."""
     assert response.status_code == 503, response.content
@@ -92,7 +86,7 @@ def assert_unavailable(response, *, api_tokens: int = 0) -> dict:
 def test_token_request_is_refused_with_503_when_the_cache_is_down(
     alice_in_room, cache_down, method
 ):
-    client = bearer(alice_in_room.user)
+    client = bearer(api_token_for(alice_in_room.user))
     started = time.monotonic()
 
     response = getattr(client, method)("/token", {"room": "standup"})
@@ -106,7 +100,7 @@ def test_token_request_of_a_user_without_grants_is_also_refused_before_the_view(
     bob, redis_refuses
 ):
     """The limit is checked first: no refusal of another kind leaks through."""
-    response = bearer(bob).get("/token")
+    response = bearer(api_token_for(bob)).get("/token")
 
     assert_unavailable(response, api_tokens=1)
 
@@ -174,7 +168,7 @@ def test_health_check_answers_without_the_cache(db, redis_refuses):
 def test_api_session_still_authenticates_for_requests_without_limits(
     alice, redis_refuses
 ):
-    response = bearer(alice).get("/api/me/")
+    response = bearer(api_token_for(alice)).get("/api/me/")
 
     assert response.status_code == 200, response.content
     assert response.json()["identity"] == "alice"

@@ -45,25 +45,23 @@ def test_check_command_passes_with_the_test_settings():
     assert "no issues" in out.getvalue()
 
 
-def test_missing_secret_without_debug_is_an_error_naming_it(settings):
-    settings.DEBUG = False
+@pytest.mark.parametrize(
+    ("debug", "check_id", "level"),
+    [
+        pytest.param(False, "tokens.E001", checks.ERROR, id="without-debug-an-error"),
+        pytest.param(True, "tokens.W001", checks.WARNING, id="with-debug-a-warning"),
+    ],
+)
+def test_missing_secret_is_an_error_or_with_debug_a_warning_naming_it(
+    settings, debug, check_id, level
+):
+    settings.DEBUG = debug
     set_twilio(settings, TWILIO_API_SECRET=None)
 
     messages = tokens_messages()
 
-    assert ids(messages) == ["tokens.E001"]
-    assert messages[0].level == checks.ERROR
-    assert "TWILIO_API_SECRET" in messages[0].msg
-
-
-def test_missing_secret_with_debug_is_a_warning_naming_it(settings):
-    settings.DEBUG = True
-    set_twilio(settings, TWILIO_API_SECRET=None)
-
-    messages = tokens_messages()
-
-    assert ids(messages) == ["tokens.W001"]
-    assert messages[0].level == checks.WARNING
+    assert ids(messages) == [check_id]
+    assert messages[0].level == level
     assert "TWILIO_API_SECRET" in messages[0].msg
 
 
@@ -181,25 +179,24 @@ def test_demo_with_debug_and_no_twilio_settings_only_warns_demo(settings):
     assert "DEMO" in messages[0].msg
 
 
-def test_demo_without_debug_is_an_error(settings):
-    settings.DEBUG = False
+@pytest.mark.parametrize(
+    ("debug", "twilio_set"),
+    [
+        pytest.param(False, {}, id="without-debug"),
+        pytest.param(
+            True,
+            {"TWILIO_ACCOUNT_SID": "AC" + "a1" * 16},
+            id="with-some-twilio-settings",
+        ),
+    ],
+)
+def test_demo_without_debug_or_with_some_twilio_settings_is_an_error(
+    settings, debug, twilio_set
+):
+    settings.DEBUG = debug
     settings.TOKENSERVER_DEMO = True
     settings.TWILIO = dict.fromkeys(settings.TWILIO)
-
-    messages = tokens_messages()
-
-    assert "tokens.E010" in ids(messages)
-    assert "tokens.W010" not in ids(messages)
-    demo_error = next(m for m in messages if m.id == "tokens.E010")
-    assert demo_error.level == checks.ERROR
-
-
-def test_demo_with_some_twilio_settings_is_an_error(settings):
-    settings.DEBUG = True
-    settings.TOKENSERVER_DEMO = True
-    twilio = dict.fromkeys(settings.TWILIO)
-    twilio["TWILIO_ACCOUNT_SID"] = ("TWILIO_ACCOUNT_SID", "AC" + "a1" * 16)
-    settings.TWILIO = twilio
+    set_twilio(settings, **twilio_set)
 
     messages = tokens_messages()
 

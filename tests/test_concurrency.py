@@ -26,14 +26,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from django.conf import settings as django_settings
 from django.db import connection
 
 from tests.conftest import PASSWORD, api_token_for, decode
+from tests.helpers import ROOT, local_server_env, run_python
 from tokens import api, throttles
 from tokens.models import ApiToken, TokenEvent
 
-ROOT = Path(__file__).resolve().parent.parent
 GUNICORN = Path(sys.executable).parent / "gunicorn"
 HOST = "127.0.0.1"
 REQUESTS = 32
@@ -216,43 +215,8 @@ LOCKED = "database is locked"
 SESSION_LIMIT = 24
 
 
-def app_env(**extra: str) -> dict[str, str]:
-    env = {
-        name: value
-        for name, value in os.environ.items()
-        if not name.startswith(("DJANGO_", "TWILIO_", "TOKENSERVER_", "GUNICORN_"))
-        and name not in {"DATABASE_URL", "REDIS_URL", "CACHE_URL", "WEB_CONCURRENCY"}
-    }
-    env.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "tokenserver.settings",
-            "DJANGO_SECRET_KEY": "concurrency-test-secret-key-0123456789-abcdefghij",
-            "DJANGO_DEBUG": "false",
-            "DJANGO_SECURE_SSL_REDIRECT": "false",
-            "DJANGO_ALLOWED_HOSTS": "testserver,127.0.0.1",
-            "DJANGO_READ_DOT_ENV_FILE": "false",
-            "TWILIO_ACCOUNT_SID": "AC" + "a1" * 16,
-            "TWILIO_API_KEY": "SK" + "b2" * 16,
-            "TWILIO_API_SECRET": django_settings.TWILIO["TWILIO_API_SECRET"][1],
-            "TWILIO_CONVERSATIONS_SERVICE_SID": "IS" + "c3" * 16,
-            "PYTHONUNBUFFERED": "1",
-        }
-    )
-    env.update(extra)
-    return env
-
-
 def manage(env: dict[str, str], *args: str, stdin: str = "") -> None:
-    done = subprocess.run(  # noqa: S603
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    done = run_python("manage.py", *args, env=env, stdin=stdin)
     assert done.returncode == 0, f"manage.py {args[0]}:\n{done.stderr[-3000:]}"
 
 
@@ -312,7 +276,7 @@ def test_gunicorn_on_a_sqlite_file_serves_concurrent_writers_without_lock_errors
     tmp_path,
 ):
     database = tmp_path / "db.sqlite3"
-    env = app_env(DATABASE_URL=f"sqlite:///{database}")
+    env = local_server_env(DATABASE_URL=f"sqlite:///{database}")
     started = time.monotonic()
     manage(env, "migrate", "--no-input")
     manage(env, "shell", "-c", CREATE_USER, stdin=SQLITE_PASSWORD)

@@ -2,6 +2,7 @@
 
 import pytest
 
+from tests.helpers import FAKE_TWILIO
 from tokens import config
 from tokens.config import (
     CORE,
@@ -14,15 +15,8 @@ from tokens.config import (
 from tokens.policy import Capabilities
 from tokenserver.settings import raw_env
 
-VALID = {
-    "TWILIO_ACCOUNT_SID": "AC" + "a1" * 16,
-    "TWILIO_API_KEY": "SK" + "b2" * 16,
-    "TWILIO_API_SECRET": "a-real-looking-secret-0123456789",
-    "TWILIO_CONVERSATIONS_SERVICE_SID": "IS" + "c3" * 16,
-    "TWILIO_SYNC_SERVICE_SID": "IS" + "d4" * 16,
-    "TWILIO_TWIML_APP_SID": "AP" + "e5" * 16,
-    "TWILIO_PUSH_CREDENTIAL_SID": "CR" + "f6" * 16,
-}
+# Every variable set, each to a well-formed value.
+VALID = dict(FAKE_TWILIO)
 OPTIONAL = tuple(name for name in VALID if name not in CORE)
 NOTHING_SET = dict.fromkeys(VALID)
 

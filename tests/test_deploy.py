@@ -1,12 +1,10 @@
 """The documented production environment passes Django's deployment checks."""
 
-import os
 import secrets
 import subprocess
-import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.helpers import ROOT, run_python, server_env
+
 FILLED = {
     "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
     "TWILIO_ACCOUNT_SID": "AC" + secrets.token_hex(16),
@@ -29,30 +27,14 @@ def documented_environment() -> dict[str, str]:
 
 
 def run_check(extra: dict[str, str]) -> subprocess.CompletedProcess:
-    base = {
-        name: value
-        for name, value in os.environ.items()
-        if not name.startswith(("DJANGO_", "TWILIO_", "TOKENSERVER_"))
-        and name not in ("DATABASE_URL", "REDIS_URL", "CACHE_URL")
-    }
-    env = {**base, "DJANGO_READ_DOT_ENV_FILE": "false", **extra}
-    env["DJANGO_SETTINGS_MODULE"] = "tokenserver.settings"
-    command = [
-        sys.executable,
+    return run_python(
         "manage.py",
         "check",
         "--deploy",
         "--fail-level",
         "WARNING",
-    ]
-    return subprocess.run(  # noqa: S603  (our own manage.py)
-        command,
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
+        env=server_env(**extra),
         timeout=60,
-        check=False,
     )
 
 

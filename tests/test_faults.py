@@ -9,13 +9,9 @@ subprocess, against a PostgreSQL URL on a loopback port where nothing listens.
 
 import hashlib
 import json
-import os
-import subprocess
-import sys
 import time
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from types import SimpleNamespace
 
 import jwt
@@ -29,9 +25,9 @@ from rest_framework.test import APIClient
 import tokens.api
 import tokens.auth
 from tests.conftest import PASSWORD, api_token_for, decode
+from tests.helpers import bearer, local_server_env, run_python
 from tokens.models import ApiToken, RoomAccess, TokenEvent
 
-ROOT = Path(__file__).resolve().parent.parent
 LOGIN = "/api/auth/login/"
 UNAVAILABLE = "database_unavailable"
 # What the simulated driver says: it must never reach a client.
@@ -45,12 +41,6 @@ committing = pytest.mark.django_db(transaction=True)
 
 
 # --- helpers -----------------------------------------------------------------
-
-
-def bearer(token: str) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
-    return client
 
 
 def assert_database_unavailable(response) -> dict:
@@ -254,41 +244,12 @@ print("RESULTS " + json.dumps(results))
 """
 
 
-def app_env(**extra: str) -> dict[str, str]:
-    env = {
-        name: value
-        for name, value in os.environ.items()
-        if not name.startswith(("DJANGO_", "TWILIO_", "TOKENSERVER_"))
-        and name not in {"DATABASE_URL", "REDIS_URL", "CACHE_URL"}
-    }
-    env.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "tokenserver.settings",
-            "DJANGO_SECRET_KEY": "faults-test-secret-key-0123456789-abcdefghijklmnop",
-            "DJANGO_DEBUG": "false",
-            "DJANGO_SECURE_SSL_REDIRECT": "false",
-            "DJANGO_ALLOWED_HOSTS": "testserver",
-            "DJANGO_READ_DOT_ENV_FILE": "false",
-            "TWILIO_ACCOUNT_SID": "AC" + "a1" * 16,
-            "TWILIO_API_KEY": "SK" + "b2" * 16,
-            "TWILIO_API_SECRET": "faults-api-secret-0123456789abcdef",
-            "TWILIO_CONVERSATIONS_SERVICE_SID": "IS" + "c3" * 16,
-            "PYTHONUNBUFFERED": "1",
-        }
-    )
-    env.update(extra)
-    return env
-
-
 def test_unreachable_database_answers_503_within_seconds_everywhere():
-    done = subprocess.run(  # noqa: S603
-        [sys.executable, "-c", UNREACHABLE_SCRIPT],
-        cwd=ROOT,
-        env=app_env(DATABASE_URL="postgres://postgres@127.0.0.1:1/nothing"),
-        capture_output=True,
-        text=True,
+    done = run_python(
+        "-c",
+        UNREACHABLE_SCRIPT,
+        env=local_server_env(DATABASE_URL="postgres://postgres@127.0.0.1:1/nothing"),
         timeout=60,
-        check=False,
     )
     assert done.returncode == 0, done.stderr[-3000:]
     line = next(

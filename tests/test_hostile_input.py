@@ -8,7 +8,6 @@ a log handler would write.
 
 import json
 import logging
-import re
 from urllib.parse import urlencode
 
 import pytest
@@ -17,6 +16,7 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from tests.conftest import PASSWORD, api_token_for, decode
+from tests.helpers import assert_error_shape, bearer, page_csrf_token
 from tokens import throttles
 from tokens.logs import JsonFormatter
 from tokens.models import ApiToken, GrantRule, Room, TokenEvent, User
@@ -48,18 +48,7 @@ def send(client: APIClient, transport: str, params, path: str = TOKEN):
 def assert_json_error(response, *statuses: int) -> dict:
     """A JSON error body with a detail and a code, and never a token."""
     assert response.status_code in statuses, response.content[:500]
-    assert response["Content-Type"].startswith("application/json"), (
-        response["Content-Type"],
-        response.content[:200],
-    )
-    body = json.loads(response.content)
-    assert isinstance(body, dict), body
-    assert isinstance(body.get("detail"), str), body
-    assert body["detail"]
-    assert isinstance(body.get("code"), str), body
-    assert body["code"]
-    assert "token" not in body
-    return body
+    return assert_error_shape(response)
 
 
 def assert_invalid(response, field: str) -> dict:
@@ -102,21 +91,6 @@ def assert_no_secret(response, caplog, *api_tokens: str) -> None:
         if value in text
     ]
     assert not leaks
-
-
-def bearer(token: str) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
-    return client
-
-
-def form_csrf_token(browser: Client) -> str:
-    """The CSRF token the "Get a token" page gives its script."""
-    page = browser.get("/get-token/")
-    assert page.status_code == 200
-    found = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page.content)
-    assert found, page.content[:500]
-    return found.group(1).decode()
 
 
 # --- fixtures ----------------------------------------------------------------
@@ -659,8 +633,8 @@ def test_session_post_with_another_sessions_csrf_token_is_forbidden(
     alice_browser.force_login(alice_in_room.user)
     dora_browser = Client(enforce_csrf_checks=True)
     dora_browser.force_login(dora)
-    alices = form_csrf_token(alice_browser)
-    doras = form_csrf_token(dora_browser)
+    alices = page_csrf_token(alice_browser)
+    doras = page_csrf_token(dora_browser)
     if swap in ("other-cookie", "other-cookie-and-header"):
         alice_browser.cookies[settings.CSRF_COOKIE_NAME] = doras
     header = alices if swap == "other-cookie" else doras

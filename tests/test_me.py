@@ -45,14 +45,6 @@ def alice_ended(alice):
     )
 
 
-@pytest.fixture
-def demo(settings):
-    """A developer's machine: demo on, DEBUG on, no Twilio variable set."""
-    settings.TOKENSERVER_DEMO = True
-    settings.DEBUG = True
-    settings.TWILIO = dict.fromkeys(settings.TWILIO)
-
-
 # /api/me/
 
 

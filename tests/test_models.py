@@ -123,18 +123,18 @@ def standup(db):
     return Room.objects.create(name="standup")
 
 
-def test_grant_rule_for_both_a_user_and_a_group_is_refused(jane, team):
+@pytest.mark.parametrize("owners", ["both", "neither"])
+@pytest.mark.parametrize("model", [GrantRule, RoomAccess], ids=["rule", "access"])
+def test_rule_or_access_for_both_a_user_and_a_group_or_for_neither_is_refused(
+    jane, team, standup, model, owners
+):
+    required = {GrantRule: {"chat": True}, RoomAccess: {"room": standup}}[model]
+    user_and_group = {"user": jane, "group": team} if owners == "both" else {}
+
     with pytest.raises(IntegrityError), transaction.atomic():
-        GrantRule.objects.create(user=jane, group=team, chat=True)
+        model.objects.create(**required, **user_and_group)
 
-    assert not GrantRule.objects.exists()
-
-
-def test_grant_rule_for_neither_user_nor_group_is_refused(db):
-    with pytest.raises(IntegrityError), transaction.atomic():
-        GrantRule.objects.create(chat=True)
-
-    assert not GrantRule.objects.exists()
+    assert not model.objects.exists()
 
 
 def test_grant_rules_for_a_user_or_a_group_are_accepted(jane, team):
@@ -142,20 +142,6 @@ def test_grant_rules_for_a_user_or_a_group_are_accepted(jane, team):
     GrantRule.objects.create(group=team, video="any")
 
     assert GrantRule.objects.count() == 2
-
-
-def test_room_access_for_both_a_user_and_a_group_is_refused(jane, team, standup):
-    with pytest.raises(IntegrityError), transaction.atomic():
-        RoomAccess.objects.create(room=standup, user=jane, group=team)
-
-    assert not RoomAccess.objects.exists()
-
-
-def test_room_access_for_neither_user_nor_group_is_refused(standup):
-    with pytest.raises(IntegrityError), transaction.atomic():
-        RoomAccess.objects.create(room=standup)
-
-    assert not RoomAccess.objects.exists()
 
 
 @pytest.mark.parametrize(

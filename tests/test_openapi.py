@@ -350,13 +350,6 @@ def test_login_200_schema_matches_a_real_login(schema, alice):
     assert set(response.json()) == set(ok["properties"]) == set(ok["required"])
 
 
-@pytest.fixture
-def demo(settings):
-    settings.TOKENSERVER_DEMO = True
-    settings.DEBUG = True
-    settings.TWILIO = dict.fromkeys(settings.TWILIO)
-
-
 @pytest.mark.parametrize("mode", ["configured", "demo"])
 def test_me_schema_matches_a_real_response(
     request, schema, alice, alice_in_room, client_for, mode

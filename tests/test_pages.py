@@ -7,51 +7,22 @@ from urllib.parse import urlencode
 
 import pytest
 from django.conf import settings as django_settings
-from django.contrib.auth.models import Group
 from django.contrib.staticfiles import finders
 from django.test import Client
 from django.utils import timezone
 from django.utils.html import escape
-from rest_framework.test import APIClient
 
 from tests.conftest import PASSWORD, api_token_for, decode
+from tests.helpers import bearer, form_csrf_token, html_of, page_csrf_token, row_with
 from tokens.config import DEMO_WARNING
 from tokens.models import ApiToken, GrantRule, Room, RoomAccess, TokenEvent, User
 
 # --- helpers -----------------------------------------------------------------
 
 
-def html_of(response) -> str:
-    assert response.status_code == 200, response.status_code
-    return response.content.decode()
-
-
-def table_rows(html: str) -> list[str]:
-    return re.findall(r"<tr>.*?</tr>", html, re.S)
-
-
-def row_with(html: str, text: str) -> str:
-    """The one table row holding `text`."""
-    found = [row for row in table_rows(html) if text in row]
-    assert len(found) == 1, (text, found)
-    return found[0]
-
-
-def form_csrf_token(html: str) -> str:
-    match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
-    assert match, "the page has no CSRF token"
-    return match.group(1)
-
-
-def api(token: str) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
-    return client
-
-
 def assert_token_refused_as_unauthenticated(token: str) -> None:
     before = TokenEvent.objects.count()
-    response = api(token).get("/token")
+    response = bearer(token).get("/token")
     assert response.status_code == 401, response.content
     body = response.json()
     assert body["code"] == "authentication_failed"
@@ -60,7 +31,7 @@ def assert_token_refused_as_unauthenticated(token: str) -> None:
 
 
 def assert_token_issues_chat(token: str, identity: str) -> None:
-    response = api(token).get("/token")
+    response = bearer(token).get("/token")
     assert response.status_code == 200, response.content
     _, claims = decode(response.json()["token"])
     assert claims["grants"]["identity"] == identity
@@ -77,14 +48,6 @@ def logged_in(user, *, csrf: bool = False) -> Client:
 
 
 # --- fixtures ----------------------------------------------------------------
-
-
-@pytest.fixture
-def team(alice) -> Group:
-    group = Group.objects.create(name="team")
-    alice.groups.add(group)
-    GrantRule.objects.create(group=group, chat=True, sync=True)
-    return group
 
 
 @pytest.fixture
@@ -123,11 +86,6 @@ def dave(db) -> User:
     user = User.objects.create_user("dave", password=PASSWORD)
     GrantRule.objects.create(user=user, video="any")
     return user
-
-
-@pytest.fixture
-def root(db) -> User:
-    return User.objects.create_superuser("root", password=PASSWORD)
 
 
 @pytest.fixture
@@ -301,18 +259,17 @@ def test_my_access_names_permitted_grants_the_server_cannot_sign(alice, team, se
 # --- revoking API sessions ---------------------------------------------------
 
 
-def page_and_token(client: Client) -> str:
-    return form_csrf_token(html_of(client.get("/")))
+def post_home_form(client: Client, path: str, **extra):
+    """Post to `path` what a form of the home page sends: its CSRF token."""
+    token = page_csrf_token(client, "/")
+    return client.post(path, {"csrfmiddlewaretoken": token}, **extra)
 
 
 def test_revoking_one_session_deletes_only_it(alice, sessions):
     client = logged_in(alice, csrf=True)
-    token = page_and_token(client)
 
-    response = client.post(
-        f"/sessions/{digest_of('alice-laptop')}/revoke/",
-        {"csrfmiddlewaretoken": token},
-        follow=True,
+    response = post_home_form(
+        client, f"/sessions/{digest_of('alice-laptop')}/revoke/", follow=True
     )
 
     html = html_of(response)
@@ -330,19 +287,16 @@ def test_revoking_one_session_deletes_only_it(alice, sessions):
 
 def test_revoking_another_users_session_deletes_nothing(alice, sessions):
     client = logged_in(alice, csrf=True)
-    token = page_and_token(client)
 
-    response = client.post(
-        f"/sessions/{digest_of('bob-phone')}/revoke/",
-        {"csrfmiddlewaretoken": token},
-        follow=True,
+    response = post_home_form(
+        client, f"/sessions/{digest_of('bob-phone')}/revoke/", follow=True
     )
 
     html = html_of(response)
     assert "No such API session." in html
     assert "bob-phone" not in html
     assert ApiToken.objects.count() == 4
-    me = api(sessions["bob-phone"]).get("/api/me/")
+    me = bearer(sessions["bob-phone"]).get("/api/me/")
     assert me.status_code == 200
     assert me.json()["identity"] == "bob"
 
@@ -363,11 +317,8 @@ def test_revoke_all_url_refuses_get(alice, sessions):
 
 def test_revoking_all_sessions_deletes_the_users_sessions_only(alice, sessions):
     client = logged_in(alice, csrf=True)
-    token = page_and_token(client)
 
-    response = client.post(
-        "/sessions/revoke-all/", {"csrfmiddlewaretoken": token}, follow=True
-    )
+    response = post_home_form(client, "/sessions/revoke-all/", follow=True)
 
     html = html_of(response)
     assert "3 API session(s) revoked." in html
@@ -375,7 +326,7 @@ def test_revoking_all_sessions_deletes_the_users_sessions_only(alice, sessions):
     assert list(ApiToken.objects.values_list("device", flat=True)) == ["bob-phone"]
     assert_token_refused_as_unauthenticated(sessions["alice-laptop"])
     assert_token_refused_as_unauthenticated(sessions["alice-phone"])
-    assert api(sessions["bob-phone"]).get("/api/me/").status_code == 200
+    assert bearer(sessions["bob-phone"]).get("/api/me/").status_code == 200
 
 
 def test_revoking_one_session_without_csrf_token_is_forbidden(alice, sessions):
@@ -501,13 +452,6 @@ def test_the_form_token_and_session_get_a_token_from_the_endpoint(alice_in_room)
 # --- demo mode ---------------------------------------------------------------
 
 
-@pytest.fixture
-def demo(settings):
-    settings.DEBUG = True
-    settings.TOKENSERVER_DEMO = True
-    settings.TWILIO = dict.fromkeys(settings.TWILIO)
-
-
 @pytest.mark.parametrize("path", ["/", "/get-token/"])
 def test_demo_warning_shows_on_pages_in_demo_mode(alice, demo, path):
     html = html_of(logged_in(alice).get(path))
@@ -562,9 +506,8 @@ def test_logout_is_a_post_form_in_the_header(alice):
 
 def test_logging_out_with_post_ends_the_session(alice):
     client = logged_in(alice, csrf=True)
-    token = page_and_token(client)
 
-    response = client.post("/accounts/logout/", {"csrfmiddlewaretoken": token})
+    response = post_home_form(client, "/accounts/logout/")
 
     assert response.status_code == 302
     assert "_auth_user_id" not in client.session

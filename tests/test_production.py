@@ -2,9 +2,7 @@
 
 import json
 import logging
-import os
 import re
-import subprocess
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,10 +13,10 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from tests.conftest import PASSWORD, decode
+from tests.helpers import FAKE_TWILIO, run_python, server_env
 from tokens.logs import JsonFormatter
 from tokens.models import TokenEvent
 
-REPO = Path(__file__).resolve().parent.parent
 FRESH_ID = re.compile(r"[0-9a-f]{32}")
 REQUEST_LOGGER = "tokenserver.requests"
 APP_ORIGIN = "https://app.example.com"
@@ -52,43 +50,6 @@ def assert_refused(response, status: int, code: str) -> None:
     assert list(TokenEvent.objects.values_list("outcome", flat=True)) == [code]
 
 
-def subprocess_env(**overrides: str | None) -> dict[str, str]:
-    """This process's environment without any setting the server reads, plus
-    the minimum for production settings; None in `overrides` unsets a name."""
-    env = {
-        name: value
-        for name, value in os.environ.items()
-        if not name.startswith(("DJANGO_", "TWILIO_", "TOKENSERVER_"))
-        and name not in {"DATABASE_URL", "REDIS_URL", "CACHE_URL"}
-    }
-    env.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "tokenserver.settings",
-            "DJANGO_SECRET_KEY": "production-like-secret-key-0123456789abcdef",
-            "DJANGO_DEBUG": "false",
-            "DJANGO_READ_DOT_ENV_FILE": "false",
-        }
-    )
-    for name, value in overrides.items():
-        if value is None:
-            env.pop(name, None)
-        else:
-            env[name] = value
-    return env
-
-
-def run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
-    return subprocess.run(  # noqa: S603  (our interpreter, fixed arguments)
-        [sys.executable, *args],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-
 DUMP_SETTINGS = """
 import json
 from django.conf import settings
@@ -109,7 +70,7 @@ print(json.dumps({
 
 
 def production_settings(**overrides: str | None) -> dict:
-    result = run(["-c", DUMP_SETTINGS], subprocess_env(**overrides))
+    result = run_python("-c", DUMP_SETTINGS, env=server_env(**overrides))
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
 
@@ -594,9 +555,9 @@ def test_secrets_starting_with_a_dollar_are_used_verbatim():
 @pytest.mark.parametrize("secret_key", [None, "", "   "])
 def test_production_settings_refuse_to_load_without_a_secret_key(secret_key):
     twilio_secret = "twilio-secret-that-must-not-be-printed"
-    env = subprocess_env(DJANGO_SECRET_KEY=secret_key, TWILIO_API_SECRET=twilio_secret)
+    env = server_env(DJANGO_SECRET_KEY=secret_key, TWILIO_API_SECRET=twilio_secret)
 
-    result = run(["-c", DUMP_SETTINGS], env)
+    result = run_python("-c", DUMP_SETTINGS, env=env)
 
     assert result.returncode != 0
     assert result.stdout == ""
@@ -636,12 +597,11 @@ print(json.dumps({
 
 
 def test_migrated_sqlite_database_uses_wal_and_immediate_transactions(tmp_path):
-    twilio = {name: raw[1] for name, raw in settings.TWILIO.items() if raw is not None}
-    env = subprocess_env(DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}", **twilio)
+    env = server_env(DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}", **FAKE_TWILIO)
 
-    migrated = run(["manage.py", "migrate", "--noinput"], env)
+    migrated = run_python("manage.py", "migrate", "--noinput", env=env)
     assert migrated.returncode == 0, migrated.stderr
-    probe = run(["-c", PROBE_SQLITE], env)
+    probe = run_python("-c", PROBE_SQLITE, env=env)
     assert probe.returncode == 0, probe.stderr
     values = json.loads(probe.stdout)
 

@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 from rest_framework.test import APIClient
 
 from tests.conftest import PASSWORD, api_token_for, decode
+from tests.helpers import assert_error_shape, bearer
 from tokens import policy
 from tokens.models import ApiToken, GrantRule, TokenEvent, User
 
@@ -145,18 +146,21 @@ login_pairs = st.one_of(
 )
 
 
+# --- sending ----------------------------------------------------------------
+
+# How a client sends its input: query pairs, form pairs or any JSON value.
+SENDERS = {
+    "query": lambda client, path, pairs: client.get(f"{path}?{urlencode(pairs)}"),
+    "form": lambda client, path, pairs: client.post(
+        path, urlencode(pairs), content_type=FORM
+    ),
+    "json": lambda client, path, value: client.post(
+        path, json.dumps(value), content_type="application/json"
+    ),
+}
+
+
 # --- assertions --------------------------------------------------------------
-
-
-def assert_error_shape(response) -> None:
-    assert response["Content-Type"].startswith("application/json"), response.content
-    body = json.loads(response.content)
-    assert isinstance(body, dict), body
-    assert isinstance(body.get("detail"), str), body
-    assert body["detail"]
-    assert isinstance(body.get("code"), str), body
-    assert body["code"]
-    assert "token" not in body
 
 
 def issued_count() -> int:
@@ -221,9 +225,7 @@ def callers(alice_in_room, pat, settings):
     alice = alice_in_room.user
     result = []
     for user, max_ttl in ((pat, 7200), (alice, settings.TOKENSERVER_DEFAULT_MAX_TTL)):
-        client = APIClient()
-        client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_for(user)}")
-        result.append((user, max_ttl, client))
+        result.append((user, max_ttl, bearer(api_token_for(user))))
     return result
 
 
@@ -246,49 +248,24 @@ def assert_both_outcomes_seen(statuses: Counter) -> None:
 # --- /token ------------------------------------------------------------------
 
 
-def test_any_query_string_gets_a_users_own_token_or_a_json_refusal(callers):
+@pytest.mark.parametrize(
+    ("transport", "values"),
+    [
+        pytest.param("query", token_pairs, id="query-string"),
+        pytest.param("form", token_pairs, id="form-body"),
+        pytest.param("json", token_json_bodies, id="json-body"),
+    ],
+)
+def test_any_token_request_gets_a_users_own_token_or_a_json_refusal(
+    callers, transport, values
+):
+    send = SENDERS[transport]
     statuses = Counter()
 
     @examples
-    @given(params=token_pairs)
-    def run(params):
-        each_caller(
-            callers, lambda client: client.get(f"{TOKEN}?{urlencode(params)}"), statuses
-        )
-
-    run()
-    assert_both_outcomes_seen(statuses)
-
-
-def test_any_form_body_gets_a_users_own_token_or_a_json_refusal(callers):
-    statuses = Counter()
-
-    @examples
-    @given(params=token_pairs)
-    def run(params):
-        body = urlencode(params)
-        each_caller(
-            callers,
-            lambda client: client.post(TOKEN, body, content_type=FORM),
-            statuses,
-        )
-
-    run()
-    assert_both_outcomes_seen(statuses)
-
-
-def test_any_json_body_gets_a_users_own_token_or_a_json_refusal(callers):
-    statuses = Counter()
-
-    @examples
-    @given(body=token_json_bodies)
-    def run(body):
-        raw = json.dumps(body)
-        each_caller(
-            callers,
-            lambda client: client.post(TOKEN, raw, content_type="application/json"),
-            statuses,
-        )
+    @given(value=values)
+    def run(value):
+        each_caller(callers, lambda client: send(client, TOKEN, value), statuses)
 
     run()
     assert_both_outcomes_seen(statuses)
@@ -307,9 +284,7 @@ def check_login_answer(response, sessions_before: int) -> None:
     user = User.objects.get(twilio_identity=body["identity"])
     assert ApiToken.objects.count() == sessions_before + 1
     # The new API token works, and for the user who logged in.
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {body['token']}")
-    me = client.get("/api/me/")
+    me = bearer(body["token"]).get("/api/me/")
     assert me.status_code == 200, me.content
     assert me.json()["identity"] == user.twilio_identity
 
@@ -322,30 +297,21 @@ def login_once(send, statuses: Counter) -> None:
     check_login_answer(response, before)
 
 
-def test_any_json_login_logs_in_once_or_is_a_json_refusal(alice, pat):
+@pytest.mark.parametrize(
+    ("transport", "values"),
+    [
+        pytest.param("json", login_json_bodies, id="json-body"),
+        pytest.param("form", login_pairs, id="form-body"),
+    ],
+)
+def test_any_login_logs_in_once_or_is_a_json_refusal(alice, pat, transport, values):
+    send = SENDERS[transport]
     statuses = Counter()
 
     @examples
-    @given(body=login_json_bodies)
-    def run(body):
-        raw = json.dumps(body)
-        login_once(
-            lambda client: client.post(LOGIN, raw, content_type="application/json"),
-            statuses,
-        )
-
-    run()
-    assert_both_outcomes_seen(statuses)
-
-
-def test_any_form_login_logs_in_once_or_is_a_json_refusal(alice, pat):
-    statuses = Counter()
-
-    @examples
-    @given(params=login_pairs)
-    def run(params):
-        body = urlencode(params)
-        login_once(lambda client: client.post(LOGIN, body, content_type=FORM), statuses)
+    @given(value=values)
+    def run(value):
+        login_once(lambda client: send(client, LOGIN, value), statuses)
 
     run()
     assert_both_outcomes_seen(statuses)

@@ -41,20 +41,24 @@ SCREENSHOTS = Path(
 # --- helpers -----------------------------------------------------------------
 
 
-def log_in(page, username: str, password: str = PASSWORD) -> None:
-    page.goto("/accounts/login/")
+def log_in(
+    page,
+    username: str,
+    password: str = PASSWORD,
+    *,
+    at: str = "/accounts/login/",
+    landing: str = "My access",
+) -> None:
+    """Fill in the login form `at` gives and see the `landing` heading."""
+    page.goto(at)
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", name="My access")).to_be_visible()
+    expect(page.get_by_role("heading", name=landing)).to_be_visible()
 
 
 def log_in_to_admin(page, username: str, password: str = PASSWORD) -> None:
-    page.goto("/admin/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", name="Site administration")).to_be_visible()
+    log_in(page, username, password, at="/admin/", landing="Site administration")
 
 
 def row_of(page, text: str):

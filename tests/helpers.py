@@ -1,0 +1,143 @@
+"""Helpers shared by the test modules (fixtures live in conftest.py).
+
+Pages: the HTML of a response, its table rows, its CSRF token. The API: a
+client with an API token, the shape of a JSON error. A server in a
+subprocess: an environment with nothing of this process's settings in it.
+"""
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from django.conf import settings
+from rest_framework.test import APIClient
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# --- pages -------------------------------------------------------------------
+
+
+def html_of(response) -> str:
+    assert response.status_code == 200, response.status_code
+    return response.content.decode()
+
+
+def table_rows(html: str) -> list[str]:
+    return re.findall(r"<tr>.*?</tr>", html, re.S)
+
+
+def row_with(html: str, text: str) -> str:
+    """The one table row holding `text`."""
+    found = [row for row in table_rows(html) if text in row]
+    assert len(found) == 1, (text, found)
+    return found[0]
+
+
+def form_csrf_token(html: str) -> str:
+    match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
+    assert match, "the page has no CSRF token"
+    return match.group(1)
+
+
+def page_csrf_token(client, path: str = "/get-token/") -> str:
+    """The CSRF token a page gives a logged-in browser (it lives in the session)."""
+    return form_csrf_token(html_of(client.get(path)))
+
+
+# --- the API -----------------------------------------------------------------
+
+
+def bearer(token: str) -> APIClient:
+    """An API client that sends `token` as its API token."""
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    return client
+
+
+def assert_error_shape(response) -> dict:
+    """A JSON error body with a detail and a code, and never a token."""
+    assert response["Content-Type"].startswith("application/json"), (
+        response["Content-Type"],
+        response.content[:200],
+    )
+    body = json.loads(response.content)
+    assert isinstance(body, dict), body
+    assert isinstance(body.get("detail"), str), body
+    assert body["detail"]
+    assert isinstance(body.get("code"), str), body
+    assert body["code"]
+    assert "token" not in body
+    return body
+
+
+# --- a server in a subprocess --------------------------------------------------
+
+# What the server (settings, gunicorn.conf.py) reads from its environment.
+SERVER_PREFIXES = ("DJANGO_", "TWILIO_", "TOKENSERVER_", "GUNICORN_")
+SERVER_NAMES = frozenset({"DATABASE_URL", "REDIS_URL", "CACHE_URL", "WEB_CONCURRENCY"})
+SERVER_SECRET_KEY = "subprocess-test-secret-key-0123456789-abcdefghijklmnop"
+# The fake but well-formed Twilio variables tests/settings.py sets: a server
+# given them signs tokens that conftest.decode() verifies. Do not change it.
+FAKE_TWILIO = {name: raw[1] for name, raw in settings.TWILIO.items()}
+
+
+def clean_environ() -> dict[str, str]:
+    """This process's environment without any variable the server reads."""
+    return {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(SERVER_PREFIXES) and name not in SERVER_NAMES
+    }
+
+
+def server_env(**overrides: str | None) -> dict[str, str]:
+    """clean_environ() plus the minimum for the production settings (DEBUG off,
+    a secret key, no .env file), then `overrides`: None unsets a name."""
+    env = clean_environ()
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "tokenserver.settings",
+            "DJANGO_READ_DOT_ENV_FILE": "false",
+            "DJANGO_DEBUG": "false",
+            "DJANGO_SECRET_KEY": SERVER_SECRET_KEY,
+        }
+    )
+    for name, value in overrides.items():
+        if value is None:
+            env.pop(name, None)
+        else:
+            env[name] = value
+    return env
+
+
+def local_server_env(**overrides: str | None) -> dict[str, str]:
+    """server_env() for a server tests talk to over plain HTTP on loopback, with
+    the test Twilio account and unbuffered output."""
+    return server_env(
+        **{
+            "DJANGO_SECURE_SSL_REDIRECT": "false",
+            "DJANGO_ALLOWED_HOSTS": "testserver,127.0.0.1",
+            "PYTHONUNBUFFERED": "1",
+            **FAKE_TWILIO,
+            **overrides,
+        }
+    )
+
+
+def run_python(
+    *args: str, env: dict[str, str], timeout: float = 120, stdin: str | None = None
+) -> subprocess.CompletedProcess:
+    """Run this interpreter in the repository root; output captured as text."""
+    return subprocess.run(  # noqa: S603  (our interpreter, our arguments)
+        [sys.executable, *args],
+        cwd=ROOT,
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
