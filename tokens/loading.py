@@ -5,14 +5,12 @@ from datetime import datetime
 from django.db.models import CharField, DateTimeField, Q, Value
 
 from tokens import policy
-from tokens.models import GrantRule, Room, RoomAccess, User
+from tokens.models import GrantRule, Room, RoomAccess, User, for_user_or_groups
 
 
 def load_rules(user: User) -> tuple[policy.Rule, ...]:
     """The user's own rule and their groups' rules: one query."""
-    rows = GrantRule.objects.filter(Q(user=user) | Q(group__user=user)).select_related(
-        "group"
-    )
+    rows = GrantRule.objects.filter(for_user_or_groups(user)).select_related("group")
     # Personal first, then groups by name: sources read the same every time.
     ordered = sorted(
         rows, key=lambda row: (row.group is not None, str(row.group or ""))
