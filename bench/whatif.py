@@ -1,0 +1,45 @@
+"""What-if experiments for the benchmark: the project's WSGI app with one change.
+
+bench/run.py serves `bench.whatif:application` with BENCH_WHATIF set to a
+comma-separated list of the changes below, to measure what a suggested change
+to the code or settings would bring before anyone makes it. Nothing here is
+meant for production: each change is applied by patching after Django setup.
+"""
+
+import os
+
+from tokenserver.wsgi import application as project_application
+
+
+def no_health_check() -> None:
+    """CONN_HEALTH_CHECKS off: no "SELECT 1" before each request's first query."""
+    from django.db import connections
+
+    connections.settings["default"]["CONN_HEALTH_CHECKS"] = False
+
+
+def async_commit() -> None:
+    """synchronous_commit=off: a commit does not wait for the WAL flush."""
+    from django.db import connections
+
+    options = connections.settings["default"].setdefault("OPTIONS", {})
+    options["options"] = "-c synchronous_commit=off"
+
+
+def no_throttle() -> None:
+    """No /token rate limit: what its two Redis round trips cost."""
+    from tokens.api import TokenView
+
+    TokenView.throttle_classes = []
+
+
+CHANGES = {
+    "no_health_check": no_health_check,
+    "async_commit": async_commit,
+    "no_throttle": no_throttle,
+}
+
+for name in filter(None, os.environ.get("BENCH_WHATIF", "").split(",")):
+    CHANGES[name]()
+
+application = project_application
