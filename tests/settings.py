@@ -3,9 +3,15 @@
 import os
 
 os.environ["DJANGO_READ_DOT_ENV_FILE"] = "false"
+# Nothing of the machine's own configuration may leak in (DATABASE_URL stays:
+# scripts/test sets it for the PostgreSQL run).
 for name in list(os.environ):
-    if name.startswith(("TWILIO_", "TOKENSERVER_")):
+    if name.startswith(("TWILIO_", "TOKENSERVER_", "DJANGO_", "GUNICORN_")) or name in (
+        "REDIS_URL",
+        "CACHE_URL",
+    ):
         del os.environ[name]
+os.environ["DJANGO_READ_DOT_ENV_FILE"] = "false"
 os.environ.update(
     {
         "DJANGO_SECRET_KEY": "test-secret-key-not-used-anywhere-else-0123456789",

@@ -796,3 +796,61 @@ def test_admin_index_links_to_the_configuration_page(staff):
     html = html_of(staff.get("/admin/"))
 
     assert f'<a href="{CONFIG}">Twilio configuration</a>' in html
+
+
+# --- actions need the rights they exercise ------------------------------------
+
+
+@pytest.fixture
+def viewer(db) -> Client:
+    """Staff who may only view users, groups and rooms."""
+    from django.contrib.auth.models import Permission
+
+    user = User.objects.create_user("viewer", password=PASSWORD, is_staff=True)
+    user.user_permissions.set(
+        Permission.objects.filter(codename__in=["view_user", "view_group", "view_room"])
+    )
+    browser = Client()
+    browser.force_login(user)
+    return browser
+
+
+@pytest.mark.parametrize(
+    ("model", "action"),
+    [
+        (User, "grant_room_access"),
+        (User, "revoke_room_access"),
+        (User, "revoke_api_sessions"),
+        (Group, "grant_room_access"),
+        (Room, "deactivate_rooms"),
+    ],
+)
+def test_staff_who_may_only_view_cannot_run_actions_that_change_access(
+    viewer, alice, crew, room, model, action
+):
+    target = {User: alice, Group: crew, Room: room}[model]
+    api_token = api_token_for(alice)
+    page = viewer.get(changelist(model)).content.decode()
+    assert f'value="{action}"' not in page
+
+    apply_action(viewer, model, action, [target], room=room.pk)
+
+    assert not RoomAccess.objects.exclude(user=None).filter(user=alice).exists()
+    assert ApiToken.objects.filter(user=alice).count() == 1
+    assert Room.objects.get(pk=room.pk).active
+    assert api_token
+
+
+def test_audit_csv_cells_never_start_a_spreadsheet_formula(staff, alice, client_for):
+    client = client_for(alice)
+    client.get("/token", HTTP_USER_AGENT='=HYPERLINK("http://evil.example","x")')
+
+    response = staff.get(reverse("admin:tokens_tokenevent_csv"))
+
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    agents = [row[rows[0].index("user_agent")] for row in rows[1:]]
+    assert agents == ['\'=HYPERLINK("http://evil.example","x")']
+
+
+def test_effective_access_of_a_malformed_id_is_not_found(staff):
+    assert staff.get("/admin/tokens/user/abc/access/").status_code == 404

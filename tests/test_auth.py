@@ -543,3 +543,31 @@ def test_login_with_a_logged_out_token_still_in_the_header_logs_in(alice):
     bearer(token).post(LOGOUT)
     response = login("alice", client=bearer(token))
     assert response.status_code == 200, response.json()
+
+
+def test_lockout_lasts_its_full_time_from_the_failure_that_reaches_the_limit(
+    settings, monkeypatch
+):
+    """Failures spread over the window still lock for the whole lockout time."""
+    from django.core.cache import cache
+
+    from tokens.lockout import LoginGuard
+
+    clock = [1_000_000.0]
+    monkeypatch.setattr("tokens.lockout.time.time", lambda: clock[0])
+    guard = LoginGuard(cache=cache, limit=3, seconds=900)
+    for _ in range(2):
+        guard.failed(username="alice", ip=None)
+        clock[0] += 400
+    guard.failed(username="alice", ip=None)
+
+    assert guard.locked_for(username="alice", ip=None) >= 899
+
+
+def test_a_forged_forwarded_address_falls_back_to_the_peer_address(rf, settings):
+    from tokens.throttles import client_ip
+
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+    request = rf.get("/", HTTP_X_FORWARDED_FOR="not-an-address", REMOTE_ADDR="10.0.0.7")
+
+    assert client_ip(request) == "10.0.0.7"

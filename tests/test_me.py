@@ -263,3 +263,12 @@ def test_home_page_shows_the_demo_warning(alice, demo):
     browser = Client()
     browser.force_login(alice)
     assert DEMO_WARNING in browser.get("/").content.decode()
+
+
+def test_healthz_answers_head_for_probes_and_405_json_to_other_methods(db):
+    client = Client()
+    assert client.head("/healthz").status_code == 200
+    response = client.post("/healthz")
+    assert response.status_code == 405
+    assert response.json()["code"] == "method_not_allowed"
+    assert response["Allow"] == "GET, HEAD"

@@ -928,3 +928,10 @@ WINDOWS = [
 )
 def test_window_is_open_from_its_start_until_just_before_its_end(the_window, expected):
     assert the_window.is_open(NOW) is expected
+
+
+@pytest.mark.parametrize("default_ttl", [0, 60, 179])
+def test_a_default_ttl_set_below_the_minimum_still_gives_a_valid_token(default_ttl):
+    limits = Limits(default_ttl=default_ttl, default_max_ttl=3600)
+    decision = run(subject(rule(chat=True)), params(), limits=limits)
+    assert decision.ttl == MIN_TTL

@@ -56,7 +56,7 @@ class ApiTokenInline(admin.TabularInline):
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(admin_actions.AccessActionPermissions, BaseUserAdmin):
     fieldsets = (
         *BaseUserAdmin.fieldsets,
         ("Twilio", {"fields": ["twilio_identity"]}),
@@ -104,7 +104,7 @@ admin.site.unregister(Group)
 
 
 @admin.register(Group)
-class GroupAdmin(BaseGroupAdmin):
+class GroupAdmin(admin_actions.AccessActionPermissions, BaseGroupAdmin):
     inlines = [GrantRuleInline, UserRoomAccessInline]
     actions = [admin_actions.grant_room_access, admin_actions.revoke_room_access]
 

@@ -10,6 +10,22 @@ from django.utils import timezone
 from tokens.models import ApiToken, Room, RoomAccess
 
 
+class AccessActionPermissions:
+    """Who may run the actions on users and groups: the rights they exercise.
+
+    Without these, Django offers an action to anyone who may view the list.
+    """
+
+    def has_grant_access_permission(self, request) -> bool:
+        return request.user.has_perm("tokens.add_roomaccess")
+
+    def has_revoke_access_permission(self, request) -> bool:
+        return request.user.has_perm("tokens.delete_roomaccess")
+
+    def has_revoke_sessions_permission(self, request) -> bool:
+        return request.user.has_perm("tokens.delete_apitoken")
+
+
 class RoomWindowForm(forms.Form):
     room = forms.ModelChoiceField(Room.objects.all())
     starts_at = forms.DateTimeField(
@@ -59,7 +75,9 @@ def _owner_field(queryset) -> str:
     return "user" if queryset.model._meta.model_name == "user" else "group"
 
 
-@admin.action(description="Give access to a room for a time window…")
+@admin.action(
+    description="Give access to a room for a time window…", permissions=["grant_access"]
+)
 def grant_room_access(modeladmin, request, queryset):
     field = _owner_field(queryset)
 
@@ -85,7 +103,7 @@ def grant_room_access(modeladmin, request, queryset):
     )
 
 
-@admin.action(description="Revoke access to a room…")
+@admin.action(description="Revoke access to a room…", permissions=["revoke_access"])
 def revoke_room_access(modeladmin, request, queryset):
     field = _owner_field(queryset)
 
@@ -104,7 +122,10 @@ def revoke_room_access(modeladmin, request, queryset):
     )
 
 
-@admin.action(description="Revoke all API sessions of the selected users")
+@admin.action(
+    description="Revoke all API sessions of the selected users",
+    permissions=["revoke_sessions"],
+)
 def revoke_api_sessions(modeladmin, request, queryset):
     deleted, _ = ApiToken.objects.filter(user__in=queryset).delete()
     modeladmin.message_user(
@@ -112,7 +133,10 @@ def revoke_api_sessions(modeladmin, request, queryset):
     )
 
 
-@admin.action(description="Deactivate the selected rooms (refuse new tokens now)")
+@admin.action(
+    description="Deactivate the selected rooms (refuse new tokens now)",
+    permissions=["change"],
+)
 def deactivate_rooms(modeladmin, request, queryset):
     changed = queryset.update(active=False)
     modeladmin.message_user(
@@ -120,13 +144,16 @@ def deactivate_rooms(modeladmin, request, queryset):
     )
 
 
-@admin.action(description="Activate the selected rooms")
+@admin.action(description="Activate the selected rooms", permissions=["change"])
 def activate_rooms(modeladmin, request, queryset):
     changed = queryset.update(active=True)
     modeladmin.message_user(request, f"Activated {changed} room(s).", messages.SUCCESS)
 
 
-@admin.action(description="End the selected access now (keeps the record)")
+@admin.action(
+    description="End the selected access now (keeps the record)",
+    permissions=["change", "delete"],
+)
 def end_access_now(modeladmin, request, queryset):
     now = timezone.now()
     with transaction.atomic():

@@ -4,7 +4,7 @@ import csv
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.utils import timezone
@@ -16,6 +16,8 @@ from tokens.timeutil import iso_utc
 
 def effective_access(model_admin, request: HttpRequest, object_id: str) -> HttpResponse:
     """Every grant and room a user would get now, with the rule behind it."""
+    if not object_id.isdigit():
+        raise Http404
     user = get_object_or_404(User, pk=object_id)
     if not model_admin.has_view_permission(request, user):
         raise PermissionDenied
@@ -86,6 +88,15 @@ CSV_FIELDS = [
 ]  # fmt: skip
 
 
+def _cell(value):
+    """A CSV cell that a spreadsheet will not run as a formula."""
+    if hasattr(value, "tzinfo"):
+        return iso_utc(value)
+    if isinstance(value, str) and value.startswith(("=", "+", "-", "@", "\t", "\r")):
+        return "'" + value
+    return value
+
+
 def audit_csv(model_admin, request: HttpRequest) -> StreamingHttpResponse:
     """The audit rows the changelist shows with its current filters, as CSV."""
     if not model_admin.has_view_permission(request):
@@ -97,9 +108,7 @@ def audit_csv(model_admin, request: HttpRequest) -> StreamingHttpResponse:
     def lines():
         yield writer.writerow(CSV_FIELDS)
         for row in rows:
-            yield writer.writerow(
-                [iso_utc(value) if hasattr(value, "tzinfo") else value for value in row]
-            )
+            yield writer.writerow([_cell(value) for value in row])
 
     response = StreamingHttpResponse(lines(), content_type="text/csv")
     response["Content-Disposition"] = 'attachment; filename="token-events.csv"'

@@ -4,6 +4,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.views.decorators.debug import sensitive_variables
 from twilio.jwt.access_token import AccessToken
 from twilio.jwt.access_token.grants import ChatGrant, SyncGrant, VideoGrant, VoiceGrant
 
@@ -24,6 +25,7 @@ def endpoint_id(identity: str, device: str | None) -> str | None:
     return f"tokenserver:{identity}:{device}" if device else None
 
 
+@sensitive_variables("credentials", "token")
 def sign(
     decision: Decision,
     *,
@@ -59,7 +61,11 @@ def sign(
 def _grant(name, decision, identity, device, credentials):
     if name == "video":
         # VideoGrant(room=None) grants every room: only for an unlocked decision.
-        return VideoGrant(room=decision.room) if decision.room else VideoGrant()
+        if decision.room is None:
+            return VideoGrant()
+        if not decision.room:
+            raise ValueError("An empty room would grant every room.")
+        return VideoGrant(room=decision.room)
     if name == "voice":
         return VoiceGrant(
             incoming_allow=decision.voice_incoming or None,

@@ -52,9 +52,14 @@ class LoginGuard:
             self.cache.add(key + ":until", time.time() + self.seconds, self.seconds)
             self.cache.add(key, 0, self.seconds)
             try:
-                self.cache.incr(key)
+                count = self.cache.incr(key)
             except ValueError:  # expired between add and incr
+                count = 1
                 self.cache.set(key, 1, self.seconds)
+            if count >= self.limit:
+                # Locked: for the full lockout time from this failure.
+                self.cache.set(key + ":until", time.time() + self.seconds, self.seconds)
+                self.cache.touch(key, self.seconds)
 
     def _wait(self, key: str) -> int:
         values = self.cache.get_many([key, key + ":until"])

@@ -248,7 +248,8 @@ def _check_requested(
 def _requested_ttl(permitted: Permitted, params: Params, limits: Limits) -> int:
     ceiling = max_ttl(permitted, limits)
     if params.ttl is None:
-        return min(limits.default_ttl, ceiling)
+        # A misconfigured default (0, 60) never yields a token below MIN_TTL.
+        return min(max(limits.default_ttl, MIN_TTL), ceiling)
     if not MIN_TTL <= params.ttl <= ceiling:
         raise errors.InvalidParameter(
             "ttl", f"Ensure ttl is between {MIN_TTL} and {ceiling} seconds."

@@ -4,6 +4,8 @@ When the cache that holds the counters fails (Redis down or slow), the
 request is refused with 503: a fresh budget would let anyone past the limits.
 """
 
+import ipaddress
+
 from redis.exceptions import RedisError
 from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 
@@ -37,4 +39,12 @@ class LoginRateThrottle(FailClosedMixin, AnonRateThrottle):
 def client_ip(request) -> str | None:
     """The client address as the throttles see it (honours NUM_PROXIES)."""
     ident = TokenRateThrottle().get_ident(request)
-    return ident or None
+    try:
+        return str(ipaddress.ip_address(ident))
+    except ValueError:
+        # A forged X-Forwarded-For entry (NUM_PROXIES set too high): not an address.
+        remote = request.META.get("REMOTE_ADDR", "")
+        try:
+            return str(ipaddress.ip_address(remote))
+        except ValueError:
+            return None

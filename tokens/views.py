@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from tokens import access
 from tokens.config import DEMO_WARNING
@@ -19,7 +19,7 @@ from tokens.models import ApiToken
 ENDED_SHOWN_FOR = timedelta(days=7)
 
 
-@require_GET
+@require_safe
 @never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
     """200 when the database answers, 503 otherwise."""
