@@ -514,3 +514,11 @@ def test_logging_out_with_post_ends_the_session(alice):
     after = client.get("/")
     assert after.status_code == 302
     assert after["Location"] == "/accounts/login/?next=/"
+
+
+@pytest.mark.parametrize(
+    "path", ["/accounts/password_reset/", "/accounts/password_change/"]
+)
+def test_password_reset_and_change_pages_are_not_served(client, path):
+    """They would need mail and bypass the lockout; staff manage passwords."""
+    assert client.get(path).status_code == 404
