@@ -557,8 +557,10 @@ def test_lockout_lasts_its_full_time_from_the_failure_that_reaches_the_limit(
     monkeypatch.setattr("tokens.lockout.time.time", lambda: clock[0])
     guard = LoginGuard(cache=cache, limit=3, seconds=900)
     for _ in range(2):
+        guard.attempt(username="alice", ip=None)
         guard.failed(username="alice", ip=None)
         clock[0] += 400
+    guard.attempt(username="alice", ip=None)
     guard.failed(username="alice", ip=None)
 
     assert guard.locked_for(username="alice", ip=None) >= 899
@@ -571,3 +573,29 @@ def test_a_forged_forwarded_address_falls_back_to_the_peer_address(rf, settings)
     request = rf.get("/", HTTP_X_FORWARDED_FOR="not-an-address", REMOTE_ADDR="10.0.0.7")
 
     assert client_ip(request) == "10.0.0.7"
+
+
+def test_parallel_guesses_reach_the_password_check_only_up_to_the_limit():
+    """Attempts are counted before the password is checked, so guesses that
+    all start before any has failed cannot pass the limit together."""
+    from django.core.cache import cache
+
+    from tokens.lockout import LoginGuard
+
+    guard = LoginGuard(cache=cache, limit=5, seconds=900)
+    waits = [guard.attempt(username="alice", ip=f"10.0.0.{n}") for n in range(10)]
+
+    assert waits[:5] == [0] * 5
+    assert all(wait > 0 for wait in waits[5:])
+
+
+def test_many_successful_logins_from_one_address_are_not_a_lockout(alice):
+    """Logging in many times from one office address locks nobody out."""
+    client = APIClient()
+    for _ in range(8):
+        response = client.post(
+            "/api/auth/login/",
+            {"username": "alice", "password": PASSWORD},
+            format="json",
+        )
+        assert response.status_code == 200, response.json()

@@ -174,6 +174,8 @@ def test_parallel_logins_past_the_session_limit_create_exactly_the_limit(
     live_server, alice, settings
 ):
     settings.REST_KNOX = {**settings.REST_KNOX, "TOKEN_LIMIT_PER_USER": 3}
+    # The lockout lets at most this many logins of one username be in flight.
+    settings.TOKENSERVER_LOGIN_FAILURE_LIMIT = 100
     attempts = 12
 
     answers = in_parallel(
@@ -295,6 +297,9 @@ def test_gunicorn_on_a_sqlite_file_serves_concurrent_writers_without_lock_errors
                 "WEB_CONCURRENCY": "2",
                 "TOKENSERVER_TOKEN_RATE": "10000/min",
                 "TOKENSERVER_LOGIN_RATE": "10000/min",
+                # The lockout counts a username's logins in flight (at most
+                # this many at once); this test is about database writers.
+                "TOKENSERVER_LOGIN_FAILURE_LIMIT": "1000",
                 "TOKENSERVER_API_TOKEN_LIMIT": str(SESSION_LIMIT),
             },
             stdin=subprocess.DEVNULL,

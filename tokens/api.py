@@ -53,7 +53,7 @@ class LoginView(NoStoreMixin, APIView):
         username = serializer.validated_data["username"]
         ip = client_ip(request)
         guard = lockout.guard()
-        wait = guard.locked_for(username=username, ip=ip)
+        wait = guard.attempt(username=username, ip=ip)
         if wait:
             raise errors.LoginLocked(wait=wait)
         user = authenticate(

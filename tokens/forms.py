@@ -24,7 +24,7 @@ class LockoutMixin:
         username = self.cleaned_data.get("username") or ""
         ip = client_ip(self.request) if self.request is not None else None
         guard = lockout.guard()
-        wait = guard.locked_for(username=username, ip=ip)
+        wait = guard.attempt(username=username, ip=ip)
         if wait:
             raise forms.ValidationError(
                 f"Too many failed logins. Try again in {wait} seconds.",

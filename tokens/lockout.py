@@ -27,9 +27,28 @@ def _fail_closed():
 
 @dataclass(frozen=True)
 class LoginGuard:
+    """Count a username's attempts before the password is checked.
+
+    Counting first is what makes the limit hold for parallel guesses at one
+    username: each attempt takes its number atomically, those past the limit
+    are refused without a password check, and a success forgets them. An
+    address counts failures only, so many people logging in at once from one
+    office are not locked out; spraying across usernames from one address is
+    also held by the login rate throttle.
+    """
+
     cache: BaseCache
     limit: int
     seconds: int
+
+    def attempt(self, *, username: str, ip: str | None) -> int:
+        """Count an attempt; seconds to wait if it is over the limit, else 0."""
+        user_key, *ip_keys = self._keys(username, ip)
+        with _fail_closed():
+            waits = [self._wait(key) for key in ip_keys]
+            if self._bump(user_key) > self.limit:
+                waits.append(self._wait(user_key))
+        return max(waits, default=0)
 
     def locked_for(self, *, username: str, ip: str | None) -> int:
         """Seconds until the username or address may try again; 0 if not locked."""
@@ -38,34 +57,39 @@ class LoginGuard:
         return max(waits, default=0)
 
     def failed(self, *, username: str, ip: str | None) -> None:
+        """The attempt failed: count it for the address; at the limit, lock."""
+        user_key, *ip_keys = self._keys(username, ip)
         with _fail_closed():
-            self._count_failure(username, ip)
+            counts = {user_key: self.cache.get(user_key, 0)}
+            counts.update({key: self._bump(key) for key in ip_keys})
+            for key, count in counts.items():
+                if count >= self.limit:
+                    self.cache.set(
+                        key + ":until", time.time() + self.seconds, self.seconds
+                    )
+                    self.cache.touch(key, self.seconds)
 
     def succeeded(self, *, username: str) -> None:
-        key = self._key("user", username.casefold())
+        """The attempt succeeded: forget the username's attempts."""
+        user_key = self._key("user", username.casefold())
         with _fail_closed():
-            self.cache.delete_many([key, key + ":until"])
+            self.cache.delete_many([user_key, user_key + ":until"])
 
-    def _count_failure(self, username: str, ip: str | None) -> None:
-        for key in self._keys(username, ip):
-            # add() starts a window only if none is running; incr() is atomic.
-            self.cache.add(key + ":until", time.time() + self.seconds, self.seconds)
-            self.cache.add(key, 0, self.seconds)
-            try:
-                count = self.cache.incr(key)
-            except ValueError:  # expired between add and incr
-                count = 1
-                self.cache.set(key, 1, self.seconds)
-            if count >= self.limit:
-                # Locked: for the full lockout time from this failure.
-                self.cache.set(key + ":until", time.time() + self.seconds, self.seconds)
-                self.cache.touch(key, self.seconds)
+    def _bump(self, key: str) -> int:
+        if self.cache.add(key, 1, self.seconds):
+            return 1
+        try:
+            return self.cache.incr(key)
+        except ValueError:  # expired between add and incr
+            self.cache.set(key, 1, self.seconds)
+            return 1
 
     def _wait(self, key: str) -> int:
         values = self.cache.get_many([key, key + ":until"])
         if values.get(key, 0) < self.limit:
             return 0
-        return max(1, int(values.get(key + ":until", 0) - time.time()) + 1)
+        until = values.get(key + ":until", time.time() + self.seconds)
+        return max(1, int(until - time.time()) + 1)
 
     def _keys(self, username: str, ip: str | None) -> list[str]:
         keys = [self._key("user", username.casefold())]
