@@ -50,12 +50,6 @@ class LoginGuard:
                 waits.append(self._wait(user_key))
         return max(waits, default=0)
 
-    def locked_for(self, *, username: str, ip: str | None) -> int:
-        """Seconds until the username or address may try again; 0 if not locked."""
-        with _fail_closed():
-            waits = [self._wait(key) for key in self._keys(username, ip)]
-        return max(waits, default=0)
-
     def failed(self, *, username: str, ip: str | None) -> None:
         """The attempt failed: count it for the address; at the limit, lock."""
         user_key, *ip_keys = self._keys(username, ip)
