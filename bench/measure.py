@@ -227,8 +227,9 @@ def orm_vs_raw(token: str, room: str, repeat: int = 200) -> list[dict]:
         "API token + user (tokens/auth.py)": lambda: auth.authenticate_credentials(
             token.encode()
         ),
-        "grant rules (loading.load_rules)": lambda: loading.load_rules(user),
-        "room (loading.load_room)": lambda: loading.load_room(user, room),
+        "rules + room (loading.load_subject)": lambda: loading.load_subject(
+            user, room=room
+        ),
     }
     found = []
     for name, call in calls.items():
