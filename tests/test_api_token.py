@@ -670,10 +670,10 @@ def test_third_request_in_a_minute_is_throttled_with_retry_after(
 # --- query budget ------------------------------------------------------------
 
 
-def test_token_request_stays_within_four_queries(
+def test_token_request_stays_within_three_queries(
     alice_in_room, alice_client, django_assert_max_num_queries
 ):
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(3):
         response = alice_client.get("/token", {"room": "standup"})
 
     assert_issued(response)
@@ -707,7 +707,7 @@ def test_token_request_query_count_does_not_grow_with_data(
     )
     client = client_for(alice)
 
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(3):
         response = client.get("/token", {"room": "standup"})
 
     _, _, claims = assert_issued(response)

@@ -1,0 +1,96 @@
+"""What loading.load_subject reads for the policy: rules, the room, windows.
+
+It is one hand-written statement (tokens/loading.py), so these tests pin what
+it must return on SQLite and on PostgreSQL, without HTTP.
+"""
+
+from datetime import UTC, datetime, timedelta
+
+from django.contrib.auth.models import Group
+
+from tokens import policy
+from tokens.loading import load_rules, load_subject
+from tokens.models import GrantRule, Room, RoomAccess, User
+
+START = datetime(2026, 11, 24, 9, 30, 15, 123000, tzinfo=UTC)
+
+
+def test_rules_are_personal_first_then_groups_by_name(alice, team, bob):
+    zeta = Group.objects.create(name="zeta")
+    alpha = Group.objects.create(name="alpha")
+    alice.groups.add(zeta, alpha)
+    GrantRule.objects.create(group=zeta, voice_incoming=True, max_ttl=600)
+    GrantRule.objects.create(group=alpha, voice_outgoing=True)
+    # Rules of a group alice is not in, and of another user, are not hers.
+    other = Group.objects.create(name="other")
+    GrantRule.objects.create(group=other, sync=True)
+    GrantRule.objects.create(user=bob, video="any")
+
+    rules = load_rules(alice)
+
+    assert rules == (
+        policy.Rule(source="personal", video="listed", chat=True),
+        policy.Rule(source="group alpha", voice_outgoing=True),
+        policy.Rule(source="group team", chat=True, sync=True),
+        policy.Rule(source="group zeta", voice_incoming=True, max_ttl=600),
+    )
+
+
+def test_a_user_without_rules_has_none(bob):
+    assert load_subject(bob, room=None) == policy.Subject(identity="bob", rules=())
+
+
+def test_room_windows_come_from_the_user_and_their_groups(alice, team, bob):
+    room = Room.objects.create(name="standup")
+    RoomAccess.objects.create(room=room, user=alice, starts_at=START)
+    RoomAccess.objects.create(
+        room=room, group=team, starts_at=START, ends_at=START + timedelta(hours=1)
+    )
+    # Not alice's: another user's row, and her row on another room.
+    RoomAccess.objects.create(room=room, user=bob)
+    RoomAccess.objects.create(room=Room.objects.create(name="other"), user=alice)
+
+    subject = load_subject(alice, room="standup")
+
+    assert subject.identity == "alice"
+    assert len(subject.rules) == 2
+    assert subject.room.name == "standup"
+    assert subject.room.known
+    assert subject.room.active
+    assert sorted(subject.room.windows, key=lambda w: w.source) == [
+        policy.Window("group team", START, START + timedelta(hours=1)),
+        policy.Window("personal", START, None),
+    ]
+    for window in subject.room.windows:
+        assert window.starts_at.tzinfo is not None
+
+
+def test_a_known_room_without_access_has_no_windows(alice):
+    Room.objects.create(name="standup", active=False)
+
+    room = load_subject(alice, room="standup").room
+
+    assert room == policy.RoomState(name="standup", known=True, active=False)
+
+
+def test_an_inactive_room_reads_inactive_with_its_windows(alice):
+    room = Room.objects.create(name="standup", active=False)
+    RoomAccess.objects.create(room=room, user=alice)
+
+    state = load_subject(alice, room="standup").room
+
+    assert (state.known, state.active) == (True, False)
+    assert state.windows == (policy.Window("personal"),)
+
+
+def test_an_unknown_room_is_unknown(alice):
+    Room.objects.create(name="Standup")
+
+    state = load_subject(alice, room="standup").room
+
+    assert state == policy.RoomState(name="standup")
+
+
+def test_superuser_flag_is_read(db):
+    root = User.objects.create_superuser("root2", password="x" * 20)
+    assert load_subject(root, room=None).is_superuser is True
