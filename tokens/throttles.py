@@ -2,24 +2,92 @@
 
 When the cache that holds the counters fails (Redis down or slow), the
 request is refused with 503: a fresh budget would let anyone past the limits.
+
+On Redis, a rate is a sliding log of request times kept by one Lua script:
+one round trip a request, and atomic, so instances sharing Redis can never
+let more requests through than the rate together. DRF's own history (read,
+append, write back: two round trips and a Django cache client built for each)
+cost about 1.5 ms of CPU per /token request and let parallel requests on
+several instances each pass the last free slot (docs/performance.md). Other
+caches (local memory, for one process) keep DRF's implementation.
 """
 
+import functools
 import ipaddress
+import secrets
 
+import redis
+from django.conf import settings
+from django.core.cache import caches
 from redis.exceptions import RedisError
 from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 
 from tokens import errors
 
 CACHE_ERRORS = (RedisError, OSError)
+REDIS_BACKEND = "django.core.cache.backends.redis.RedisCache"
+
+# KEYS[1]: the log; ARGV: window seconds, limit, a unique suffix for the entry.
+# Returns "0" when the request is allowed (and logged), otherwise the seconds
+# until the oldest logged request leaves the window. Redis's clock is used, so
+# instances whose clocks differ still share one window.
+SLIDING_LOG = """
+local now = redis.call('TIME')
+local t = tonumber(now[1]) + tonumber(now[2]) / 1000000
+local window = tonumber(ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', t - window)
+if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[2]) then
+  redis.call('ZADD', KEYS[1], t, now[1] .. '.' .. now[2] .. '-' .. ARGV[3])
+  redis.call('EXPIRE', KEYS[1], math.ceil(window))
+  return '0'
+end
+local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+return tostring(tonumber(oldest[2]) + window - t)
+"""
+
+
+@functools.cache
+def _sliding_log(location: str, options: tuple) -> redis.commands.core.Script:
+    """One client and script per Redis location and options (per process)."""
+    return redis.Redis.from_url(location, **dict(options)).register_script(SLIDING_LOG)
 
 
 class FailClosedMixin:
+    """A DRF rate throttle that answers 503 when its cache fails."""
+
+    _wait: float | None = None
+
     def allow_request(self, request, view):
         try:
-            return super().allow_request(request, view)
+            config = settings.CACHES["default"]
+            if config["BACKEND"] != REDIS_BACKEND or self.rate is None:
+                return super().allow_request(request, view)
+            return self._allow_on_redis(request, view, config)
         except CACHE_ERRORS as exc:
             raise errors.RateLimitUnavailable() from exc
+
+    def _allow_on_redis(self, request, view, config: dict) -> bool:
+        key = self.get_cache_key(request, view)
+        if key is None:
+            return True
+        location = config["LOCATION"]
+        if not isinstance(location, str):
+            location = location[0]
+        options = tuple(sorted(config.get("OPTIONS", {}).items()))
+        script = _sliding_log(location, options)
+        wait = float(
+            script(
+                keys=[caches["default"].make_key(f"rate-log:{key}")],
+                args=[self.duration, self.num_requests, secrets.token_hex(4)],
+            )
+        )
+        self._wait = wait if wait > 0 else None
+        return self._wait is None
+
+    def wait(self):
+        if self._wait is not None:
+            return self._wait
+        return super().wait()
 
 
 class TokenRateThrottle(FailClosedMixin, UserRateThrottle):
