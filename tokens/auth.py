@@ -3,6 +3,7 @@
 import re
 from hmac import compare_digest
 
+from django.db import connection
 from django.utils import timezone
 from knox.auth import TokenAuthentication
 from knox.crypto import hash_token
@@ -10,9 +11,25 @@ from knox.settings import CONSTANTS, knox_settings
 from rest_framework import exceptions
 from rest_framework.authentication import get_authorization_header
 
-from tokens.models import ApiToken
+from tokens.models import ApiToken, User
+from tokens.rows import ModelColumns
 
 TOKEN_PATTERN = re.compile(f"[0-9a-f]{{{knox_settings.AUTH_TOKEN_CHARACTER_LENGTH}}}")
+
+# Every API request starts here, so the token and its user are read with a
+# fixed statement rather than a queryset (about 0.6 ms of CPU a request less;
+# docs/performance.md). Column lists come from the models' metadata.
+_TOKEN = ModelColumns(ApiToken, "t")
+_USER = ModelColumns(User, "u")
+_CANDIDATES_SQL = " ".join(
+    (
+        "SELECT",
+        _TOKEN.sql + ",",
+        _USER.sql,
+        "FROM tokens_apitoken t JOIN tokens_user u ON u.id = t.user_id",
+        "WHERE t.token_key = %s",
+    )
+)
 
 
 class ApiTokenAuthentication(TokenAuthentication):
@@ -44,11 +61,13 @@ class ApiTokenAuthentication(TokenAuthentication):
         if not TOKEN_PATTERN.fullmatch(text):
             raise exceptions.AuthenticationFailed("Invalid token.")
         digest = hash_token(text)
-        candidates = ApiToken.objects.filter(
-            token_key=text[: CONSTANTS.TOKEN_KEY_LENGTH]
-        ).select_related("user")
-        for api_token in candidates:
+        with connection.cursor() as cursor:
+            cursor.execute(_CANDIDATES_SQL, [text[: CONSTANTS.TOKEN_KEY_LENGTH]])
+            candidates = cursor.fetchall()
+        for row in candidates:
+            api_token = _TOKEN.instance(row[: len(_TOKEN)])
             if compare_digest(digest, api_token.digest):
+                api_token.user = _USER.instance(row[len(_TOKEN) :])
                 return self._check(api_token)
         raise exceptions.AuthenticationFailed("Invalid token.")
 

@@ -1,0 +1,42 @@
+"""Model instances from a hand-written SELECT, converted as the ORM would.
+
+For the hot path of /token only: a queryset spends more CPU building its SQL
+than PostgreSQL spends answering it (docs/performance.md). `ModelColumns`
+lists a model's columns for a SELECT under a table alias and turns the slice
+of a row holding them into an instance, with the backend's converters (on
+SQLite, timestamps come back as text), like QuerySet iteration does.
+"""
+
+from django.db import connections
+from django.db.models import Model
+
+
+class ModelColumns:
+    def __init__(self, model: type[Model], alias: str):
+        self.model = model
+        self.fields = model._meta.concrete_fields
+        self.names = [field.attname for field in self.fields]
+        self.cols = [field.get_col(alias) for field in self.fields]
+        self.sql = ", ".join(f"{alias}.{field.column}" for field in self.fields)
+        self._converters: dict[str, list] = {}
+
+    def __len__(self) -> int:
+        return len(self.fields)
+
+    def instance(self, values, using: str = "default") -> Model:
+        connection = connections[using]
+        converters = self._converters.get(connection.vendor)
+        if converters is None:
+            converters = self._converters[connection.vendor] = [
+                connection.ops.get_db_converters(col)
+                + col.get_db_converters(connection)
+                for col in self.cols
+            ]
+        converted = []
+        for value, col, field_converters in zip(
+            values, self.cols, converters, strict=True
+        ):
+            for converter in field_converters:
+                value = converter(value, col, connection)
+            converted.append(value)
+        return self.model.from_db(using, self.names, converted)
