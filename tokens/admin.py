@@ -9,7 +9,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from tokens import admin_actions, admin_views, policy
+from tokens import admin_actions, admin_views, audit, policy
 from tokens.forms import LockoutAdminAuthenticationForm
 from tokens.models import ApiToken, GrantRule, Room, RoomAccess, TokenEvent, User
 
@@ -221,6 +221,25 @@ class GrantFilter(admin.SimpleListFilter):
         )
 
 
+class OutcomeFilter(admin.SimpleListFilter):
+    """Outcomes from the code, not the log.
+
+    Django's filter for a field lists its values with SELECT DISTINCT over the
+    whole audit log on every changelist view (10 ms at 100,000 rows and
+    growing; docs/performance.md).
+    """
+
+    title = "outcome"
+    parameter_name = "outcome"
+
+    def lookups(self, request, model_admin):
+        return [(code, code) for code in audit.outcomes()]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        return queryset.filter(outcome=value) if value else queryset
+
+
 @admin.register(TokenEvent)
 class TokenEventAdmin(admin.ModelAdmin):
     """The audit log: read-only, exportable as CSV with the current filters."""
@@ -235,7 +254,7 @@ class TokenEventAdmin(admin.ModelAdmin):
         "ttl",
         "client_ip",
     ]
-    list_filter = ["outcome", GrantFilter, "created_at"]
+    list_filter = [OutcomeFilter, GrantFilter, "created_at"]
     search_fields = ["identity", "room", "device", "jwt_sha256", "=client_ip"]
     date_hierarchy = "created_at"
     list_select_related = ["user"]

@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 
 from django.db.models import Q
 
+from tokens import errors
 from tokens.issuing import IssuedToken
 from tokens.models import ApiToken, TokenEvent, User
 from tokens.policy import Decision, Params
@@ -57,6 +58,16 @@ def record_refusal(
         client_ip=client.ip,
         user_agent=client.user_agent[:256],
     )
+
+
+def outcomes() -> list[str]:
+    """Every outcome the log records: issued, then each refusal's code."""
+    codes, classes = set(), errors.TokenRefused.__subclasses__()
+    while classes:
+        refusal = classes.pop()
+        codes.add(refusal.default_code)
+        classes += refusal.__subclasses__()
+    return [TokenEvent.ISSUED, *sorted(codes)]
 
 
 def prune(*, older_than: timedelta, now: datetime) -> tuple[int, int]:
