@@ -194,7 +194,7 @@ def explain(statements: list[str]) -> list[dict]:
     found = []
     with connection.cursor() as cursor:
         for statement in statements:
-            if not statement.lstrip("( ").upper().startswith("SELECT"):
+            if not statement.lstrip("(\n ").upper().startswith("SELECT"):
                 continue
             cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {statement}")
             plan = cursor.fetchone()[0][0]

@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PHASES = [
     ("Django request handling, in all", "__call__ (django/core/handlers/wsgi.py"),
     ("authentication (API token query)", "authenticate (tokens/auth.py"),
-    ("throttle (Redis get + set)", "allow_request (tokens/throttles.py"),
+    ("throttle (Redis sliding log)", "allow_request (tokens/throttles.py"),
     ("parameter parsing", "parse_token_params (tokens/serializers.py"),
     ("grant rules + room query", "load_subject (tokens/loading.py"),
     ("policy decision", "decide (tokens/policy.py"),
