@@ -200,7 +200,7 @@ def explain(statements: list[str]) -> list[dict]:
             plan = cursor.fetchone()[0][0]
             found.append(
                 {
-                    "sql": statement[:120],
+                    "sql": " ".join(statement.split())[:120],
                     "planning_ms": plan["Planning Time"],
                     "execution_ms": plan["Execution Time"],
                     "top_node": plan["Plan"]["Node Type"],
