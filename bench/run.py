@@ -366,7 +366,7 @@ WHATIFS = [
     ("CONN_HEALTH_CHECKS off", "no_health_check"),
     ("synchronous_commit off", "async_commit"),
     ("no /token throttle", "no_throttle"),
-    ("all three", "no_health_check,async_commit,no_throttle"),
+    ("prepared statements", "prepared_statements"),
 ]
 
 

@@ -1,8 +1,10 @@
 """Table tests of Twilio settings validation and demo mode: no database."""
 
+import json
+
 import pytest
 
-from tests.helpers import FAKE_TWILIO
+from tests.helpers import FAKE_TWILIO, run_python, server_env
 from tokens import config
 from tokens.config import (
     CORE,
@@ -414,3 +416,34 @@ def test_blank_twilio_variables_do_not_turn_demo_mode_off():
     credentials = config.build_credentials(raw, demo=True, debug=True)
     assert credentials.demo
     assert credentials.api_secret == config.DEMO_VALUES["TWILIO_API_SECRET"]
+
+
+# --- PostgreSQL prepared statements -----------------------------------------
+
+PRINT_DB_OPTIONS = (
+    "import django, json; django.setup(); from django.conf import settings; "
+    "print(json.dumps(settings.DATABASES['default']['OPTIONS']))"
+)
+
+
+@pytest.mark.parametrize(
+    ("setting", "expected"),
+    [
+        (None, {"server_side_binding": True, "prepare_threshold": 5}),
+        ("true", {"server_side_binding": True, "prepare_threshold": 5}),
+        ("false", {}),
+    ],
+)
+def test_postgresql_uses_prepared_statements_unless_turned_off(setting, expected):
+    env = server_env(
+        DATABASE_URL="postgres://app@db.example:5432/tokens",
+        DJANGO_DB_PREPARED_STATEMENTS=setting,
+    )
+
+    result = run_python("-c", PRINT_DB_OPTIONS, env=env)
+
+    assert result.returncode == 0, result.stderr
+    options = json.loads(result.stdout)
+    assert options["connect_timeout"] == 3
+    for name in ("server_side_binding", "prepare_threshold"):
+        assert options.get(name) == expected.get(name), name
