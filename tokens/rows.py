@@ -1,10 +1,12 @@
-"""Model instances from a hand-written SELECT, converted as the ORM would.
+"""Model instances read and written with fixed SQL, converted as the ORM would.
 
 For the hot path of /token only: a queryset spends more CPU building its SQL
 than PostgreSQL spends answering it (docs/performance.md). `ModelColumns`
 lists a model's columns for a SELECT under a table alias and turns the slice
 of a row holding them into an instance, with the backend's converters (on
 SQLite, timestamps come back as text), like QuerySet iteration does.
+`insert` writes an instance's row with its fields' own value preparation,
+like `Model.save()` does for a new row.
 """
 
 from django.db import connections
@@ -40,3 +42,40 @@ class ModelColumns:
                 value = converter(value, col, connection)
             converted.append(value)
         return self.model.from_db(using, self.names, converted)
+
+
+def insert(instance: Model, using: str = "default") -> Model:
+    """INSERT a new instance's row: every concrete column, no signals.
+
+    For models whose primary key is set before saving (no RETURNING needed).
+    """
+    connection = connections[using]
+    model = type(instance)
+    fields = model._meta.concrete_fields
+    values = [
+        field.get_db_prep_save(field.pre_save(instance, True), connection)
+        for field in fields
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(_insert_sql(model, connection), values)
+    instance._state.adding = False
+    instance._state.db = using
+    return instance
+
+
+def _insert_sql(model: type[Model], connection) -> str:
+    key = (model, connection.vendor)
+    sql = _INSERTS.get(key)
+    if sql is None:
+        quote = connection.ops.quote_name
+        fields = model._meta.concrete_fields
+        columns = ", ".join(quote(field.column) for field in fields)
+        placeholders = ", ".join(["%s"] * len(fields))
+        table = quote(model._meta.db_table)
+        # Quoted names from the model's metadata; values go as parameters.
+        sql = " ".join(("INSERT INTO", table, f"({columns}) VALUES ({placeholders})"))
+        _INSERTS[key] = sql
+    return sql
+
+
+_INSERTS: dict[tuple, str] = {}
