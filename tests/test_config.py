@@ -447,3 +447,44 @@ def test_postgresql_uses_prepared_statements_unless_turned_off(setting, expected
     assert options["connect_timeout"] == 3
     for name in ("server_side_binding", "prepare_threshold"):
         assert options.get(name) == expected.get(name), name
+
+
+# --- Yes/no variables ---------------------------------------------------------
+
+PRINT_SWITCHES = (
+    "import django, json; django.setup(); from django.conf import settings as s; "
+    "print(json.dumps([s.SECURE_SSL_REDIRECT, s.SESSION_COOKIE_SECURE]))"
+)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (None, True),  # unset: the production default
+        ("", True),  # empty counts as unset
+        ("false", False),
+        (" Off ", False),
+        ("0", False),
+        ("TRUE", True),
+        ("yes", True),
+    ],
+)
+def test_yes_no_variable_is_read_in_any_usual_spelling(value, expected):
+    env = server_env(DJANGO_SECURE_SSL_REDIRECT=value)
+
+    result = run_python("-c", PRINT_SWITCHES, env=env)
+
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == [expected, True]
+
+
+@pytest.mark.parametrize("value", ["ture", "enabled", "2", "no way"])
+def test_yes_no_variable_with_a_typo_stops_startup_naming_it(value):
+    # django-environ alone would read these as false: HTTPS redirect off.
+    env = server_env(DJANGO_SECURE_SSL_REDIRECT=value)
+
+    result = run_python("manage.py", "check", env=env)
+
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert "DJANGO_SECURE_SSL_REDIRECT must be true or false" in result.stderr

@@ -9,11 +9,6 @@ from django.core.exceptions import ImproperlyConfigured
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
-# Real environment variables win over `.env`: read_env never overwrites them.
-if env.bool("DJANGO_READ_DOT_ENV_FILE", default=True):
-    env_file = Path(env.str("DJANGO_ENV_FILE", default=str(BASE_DIR / ".env")))
-    if env_file.is_file():
-        env.read_env(env_file)
 
 
 def raw_env(*names: str) -> tuple[str, str] | None:
@@ -29,7 +24,35 @@ def raw_env(*names: str) -> tuple[str, str] | None:
     return None
 
 
-DEBUG = env.bool("DJANGO_DEBUG", default=False)
+TRUE_WORDS = frozenset({"true", "yes", "y", "on", "ok", "1"})
+FALSE_WORDS = frozenset({"false", "no", "n", "off", "0"})
+
+
+def env_bool(name: str, *, default: bool) -> bool:
+    """A yes/no variable; unset or empty means the default.
+
+    django-environ reads any word it does not know ("ture", "enabled") as
+    false, so a typo would silently turn a setting off: here it is an error.
+    """
+    found = raw_env(name)
+    word = found[1].strip().lower() if found else ""
+    if not word:
+        return default
+    if word in TRUE_WORDS or word in FALSE_WORDS:
+        return word in TRUE_WORDS
+    raise ImproperlyConfigured(
+        f"{name} must be true or false (or yes/no, on/off, 1/0)."
+    )
+
+
+# Real environment variables win over `.env`: read_env never overwrites them.
+if env_bool("DJANGO_READ_DOT_ENV_FILE", default=True):
+    env_file = Path(env.str("DJANGO_ENV_FILE", default=str(BASE_DIR / ".env")))
+    if env_file.is_file():
+        env.read_env(env_file)
+
+
+DEBUG = env_bool("DJANGO_DEBUG", default=False)
 SECRET_KEY = (raw_env("DJANGO_SECRET_KEY") or ("", ""))[1].strip()
 if not SECRET_KEY:
     if not DEBUG:
@@ -114,7 +137,7 @@ else:
         # once. Planning was 1.3 of the 1.7 ms PostgreSQL spent on a /token;
         # PostgreSQL CPU per /token 3.0 -> 1.0 ms (docs/performance.md).
         # Turn off behind a pooler in transaction mode (pgbouncer < 1.21).
-        if env.bool("DJANGO_DB_PREPARED_STATEMENTS", default=True):
+        if env_bool("DJANGO_DB_PREPARED_STATEMENTS", default=True):
             options.setdefault("server_side_binding", True)
             options.setdefault("prepare_threshold", 5)
 
@@ -170,16 +193,16 @@ STORAGES = {
 
 # HTTPS. Safe defaults with DEBUG off; the proxy header only when a proxy
 # that sets it (and strips it from clients) is in front.
-SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", default=not DEBUG)
 SECURE_HSTS_SECONDS = env.int(
     "DJANGO_SECURE_HSTS_SECONDS", default=0 if DEBUG else 3600
 )
-SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool(
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool(
     "DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False
 )
-SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=False)
-SESSION_COOKIE_SECURE = env.bool("DJANGO_SESSION_COOKIE_SECURE", default=not DEBUG)
-CSRF_COOKIE_SECURE = env.bool("DJANGO_CSRF_COOKIE_SECURE", default=not DEBUG)
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", default=False)
+SESSION_COOKIE_SECURE = env_bool("DJANGO_SESSION_COOKIE_SECURE", default=not DEBUG)
+CSRF_COOKIE_SECURE = env_bool("DJANGO_CSRF_COOKIE_SECURE", default=not DEBUG)
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 # The CSRF secret lives in the session, not a cookie another site could plant.
 CSRF_USE_SESSIONS = True
@@ -263,7 +286,7 @@ TWILIO_MISNAMED = sorted(
     name for name in ("TWILIO_SECRET", "TWILIO_AUTH_TOKEN") if name in env.ENVIRON
 )
 
-TOKENSERVER_DEMO = env.bool("TOKENSERVER_DEMO", default=False)
+TOKENSERVER_DEMO = env_bool("TOKENSERVER_DEMO", default=False)
 TOKENSERVER_DEFAULT_TTL = env.int("TOKENSERVER_DEFAULT_TTL", default=3600)
 TOKENSERVER_DEFAULT_MAX_TTL = env.int("TOKENSERVER_DEFAULT_MAX_TTL", default=3600)
 TOKENSERVER_LOGIN_FAILURE_LIMIT = env.int("TOKENSERVER_LOGIN_FAILURE_LIMIT", default=5)
