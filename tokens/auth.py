@@ -21,6 +21,7 @@ TOKEN_PATTERN = re.compile(f"[0-9a-f]{{{knox_settings.AUTH_TOKEN_CHARACTER_LENGT
 # docs/performance.md). Column lists come from the models' metadata.
 _TOKEN = ModelColumns(ApiToken, "t")
 _USER = ModelColumns(User, "u")
+_DIGEST = _TOKEN.names.index("digest")
 _CANDIDATES_SQL = " ".join(
     (
         "SELECT",
@@ -65,8 +66,8 @@ class ApiTokenAuthentication(TokenAuthentication):
             cursor.execute(_CANDIDATES_SQL, [text[: CONSTANTS.TOKEN_KEY_LENGTH]])
             candidates = cursor.fetchall()
         for row in candidates:
-            api_token = _TOKEN.instance(row[: len(_TOKEN)])
-            if compare_digest(digest, api_token.digest):
+            if compare_digest(digest, row[_DIGEST]):
+                api_token = _TOKEN.instance(row[: len(_TOKEN)])
                 api_token.user = _USER.instance(row[len(_TOKEN) :])
                 return self._check(api_token)
         raise exceptions.AuthenticationFailed("Invalid token.")
