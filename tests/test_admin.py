@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.conftest import PASSWORD, api_token_for
+from tokens import throttles
 from tokens.models import ApiToken, GrantRule, Room, RoomAccess, TokenEvent, User
 
 
@@ -435,6 +436,31 @@ def test_admin_login_works_with_the_right_password(client, admin_user):
     assert client.session.get("_auth_user_id") == str(admin_user.pk)
 
 
+def test_admin_login_is_throttled_per_address_like_the_api(
+    client, admin_user, monkeypatch
+):
+    monkeypatch.setattr(
+        throttles.LoginRateThrottle, "THROTTLE_RATES", {"login": "2/min"}
+    )
+    for _ in range(2):
+        assert admin_login(client, "wrong password").status_code == 200
+
+    throttled = admin_login(client, "password")
+
+    assert throttled.status_code == 429
+    assert int(throttled["Retry-After"]) >= 1
+    assert "Too many logins from your address" in throttled.content.decode()
+    assert "_auth_user_id" not in client.session
+    assert client.get("/admin/").status_code == 302
+
+
+def test_admin_site_keeps_its_header_and_index_for_staff(admin_client):
+    response = admin_client.get("/admin/")
+
+    assert response.status_code == 200
+    assert "tokenserver administration" in response.content.decode()
+
+
 def test_admin_login_locks_out_after_the_failure_limit(client, admin_user, settings):
     settings.TOKENSERVER_LOGIN_FAILURE_LIMIT = 2
 
@@ -445,7 +471,8 @@ def test_admin_login_locks_out_after_the_failure_limit(client, admin_user, setti
 
     locked = admin_login(client, "password")
 
-    assert locked.status_code == 200
+    assert locked.status_code == 429
+    assert int(locked["Retry-After"]) >= 1
     assert "Too many failed logins" in locked.content.decode()
     assert "_auth_user_id" not in client.session
     assert client.get("/admin/").status_code == 302

@@ -495,9 +495,69 @@ def test_login_page_shares_the_lockout(alice, browser, limit_three):
     for _ in range(3):
         post_form(browser, "alice", "wrong password")
     response = post_form(browser, "alice", PASSWORD, REMOTE_ADDR="10.0.5.1")
-    assert response.status_code == 200
+    assert response.status_code == 429
+    assert int(response["Retry-After"]) >= 1
     assert "Too many failed logins" in response.content.decode()
     assert "_auth_user_id" not in browser.session
+
+
+def test_login_page_logins_are_throttled_per_address_like_the_api(
+    alice, browser, monkeypatch
+):
+    monkeypatch.setattr(
+        throttles.LoginRateThrottle, "THROTTLE_RATES", {"login": "2/min"}
+    )
+    assert post_form(browser, "alice", "wrong password").status_code == 200
+    assert post_form(Client(), "alice", PASSWORD).status_code == 302
+
+    response = post_form(browser, "alice", PASSWORD)
+
+    assert response.status_code == 429
+    assert int(response["Retry-After"]) >= 1
+    page = response.content.decode()
+    assert "Too many logins from your address" in page
+    assert 'name="password"' in page
+    assert "_auth_user_id" not in browser.session
+    # Another address is counted apart.
+    elsewhere = post_form(browser, "alice", PASSWORD, REMOTE_ADDR="10.9.9.8")
+    assert elsewhere.status_code == 302
+
+
+@pytest.mark.parametrize("first", ["api", "page"])
+def test_api_and_login_page_share_one_login_budget_per_address(
+    alice, browser, monkeypatch, first
+):
+    monkeypatch.setattr(
+        throttles.LoginRateThrottle, "THROTTLE_RATES", {"login": "2/min"}
+    )
+    for _ in range(2):
+        if first == "api":
+            assert login("alice").status_code == 200
+        else:
+            assert post_form(Client(), "alice", PASSWORD).status_code == 302
+
+    if first == "api":
+        assert post_form(browser, "alice", PASSWORD).status_code == 429
+        assert "_auth_user_id" not in browser.session
+    else:
+        assert_refused(login("alice"), 429, "throttled", api_tokens=0)
+
+
+def test_throttled_login_page_does_not_count_as_a_failed_login(
+    alice, browser, monkeypatch, limit_three
+):
+    monkeypatch.setattr(
+        throttles.LoginRateThrottle, "THROTTLE_RATES", {"login": "1/min"}
+    )
+    post_form(browser, "alice", PASSWORD)
+    for _ in range(5):
+        assert post_form(browser, "alice", "wrong").status_code == 429
+
+    # The throttled guesses were never checked: no lockout once the rate allows.
+    monkeypatch.setattr(
+        throttles.LoginRateThrottle, "THROTTLE_RATES", {"login": "100/min"}
+    )
+    assert post_form(Client(), "alice", PASSWORD).status_code == 302
 
 
 def test_api_failures_lock_the_login_page(alice, browser, limit_three):

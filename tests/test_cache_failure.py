@@ -144,9 +144,10 @@ def test_browser_login_form_says_unavailable_and_does_not_log_in(
 
     response = browser.post(path, {"username": username, "password": PASSWORD})
 
-    assert response.status_code == 200, response.content
+    assert response.status_code == 503, response.content
     page = response.content.decode()
     assert "Logging in is unavailable for a moment" in page
+    assert 'name="password"' in page
     assert "_auth_user_id" not in browser.session
     home = browser.get("/")
     assert home.status_code == 302

@@ -146,3 +146,25 @@ def test_login_attempts_are_throttled_per_address(monkeypatch, alice):
     assert response.status_code == 429
     assert response.json()["code"] == "throttled"
     assert other_address.status_code == 200
+
+
+@pytest.mark.usefixtures("on_redis")
+def test_login_pages_and_api_share_the_address_budget(monkeypatch, alice, charlie):
+    rate(monkeypatch, throttles.LoginRateThrottle, "2/min")
+    api = Client().post(
+        "/api/auth/login/",
+        {"username": "alice", "password": PASSWORD},
+        "application/json",
+    )
+    page = Client().post(
+        "/accounts/login/", {"username": "alice", "password": PASSWORD}
+    )
+
+    admin = Client().post(
+        "/admin/login/", {"username": "charlie", "password": PASSWORD}
+    )
+
+    assert [api.status_code, page.status_code] == [200, 302]
+    assert admin.status_code == 429
+    assert 55 <= int(admin["Retry-After"]) <= 60
+    assert "Too many logins from your address" in admin.content.decode()

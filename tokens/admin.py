@@ -10,11 +10,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from tokens import admin_actions, admin_views, audit, policy
-from tokens.forms import LockoutAdminAuthenticationForm
 from tokens.models import ApiToken, GrantRule, Room, RoomAccess, TokenEvent, User
-
-admin.site.login_form = LockoutAdminAuthenticationForm
-admin.site.site_header = "tokenserver administration"
 
 
 class GrantRuleInline(admin.StackedInline):

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 
 
 class TokensConfig(AppConfig):
@@ -9,3 +10,10 @@ class TokensConfig(AppConfig):
     def ready(self) -> None:
         # Registers the system checks and the OpenAPI extensions.
         from tokens import checks, schema  # noqa: F401
+
+
+class TokenAdminConfig(admin_apps.AdminConfig):
+    """django.contrib.admin, with tokens/admin_site.py's site as `admin.site`."""
+
+    default = False  # "tokens" itself stays TokensConfig
+    default_site = "tokens.admin_site.TokenAdminSite"

@@ -1,15 +1,32 @@
-"""The browser login form, sharing the API's lockout."""
+"""The browser login forms, sharing the API's login rate and lockout."""
+
+import math
 
 from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
 
 from tokens import errors, lockout
-from tokens.throttles import client_ip
+from tokens.throttles import LoginRateThrottle, client_ip
+
+# What a refused login page answers, by the code of its form error: the
+# statuses the API login answers for the same refusals.
+REFUSAL_STATUS = {
+    "throttled": 429,
+    "login_locked": 429,
+    errors.RateLimitUnavailable.default_code: 503,
+}
 
 
 class LockoutMixin:
-    """Refuse a locked username or address before checking the password."""
+    """Refuse a login over the address's rate, or from a locked username or
+    address, before checking the password.
+
+    The rate is the API login's, with the same counter: an address gets
+    TOKENSERVER_LOGIN_RATE logins in all, through the API and the pages.
+    """
+
+    retry_after: int | None = None
 
     def clean(self):
         try:
@@ -17,15 +34,17 @@ class LockoutMixin:
         except errors.RateLimitUnavailable as exc:
             raise forms.ValidationError(
                 "Logging in is unavailable for a moment. Try again shortly.",
-                code="rate_limit_unavailable",
+                code=errors.RateLimitUnavailable.default_code,
             ) from exc
 
     def _clean_guarded(self):
+        self._check_rate()
         username = self.cleaned_data.get("username") or ""
         ip = client_ip(self.request) if self.request is not None else None
         guard = lockout.guard()
         wait = guard.attempt(username=username, ip=ip)
         if wait:
+            self.retry_after = wait
             raise forms.ValidationError(
                 f"Too many failed logins. Try again in {wait} seconds.",
                 code="login_locked",
@@ -38,6 +57,18 @@ class LockoutMixin:
         guard.succeeded(username=username)
         return cleaned
 
+    def _check_rate(self) -> None:
+        if self.request is None:
+            return
+        throttle = LoginRateThrottle()
+        if not throttle.allow_request(self.request, None):
+            self.retry_after = max(1, math.ceil(throttle.wait() or 1))
+            raise forms.ValidationError(
+                "Too many logins from your address. "
+                f"Try again in {self.retry_after} seconds.",
+                code="throttled",
+            )
+
 
 class LockoutAuthenticationForm(LockoutMixin, AuthenticationForm):
     pass
@@ -45,3 +76,22 @@ class LockoutAuthenticationForm(LockoutMixin, AuthenticationForm):
 
 class LockoutAdminAuthenticationForm(LockoutMixin, AdminAuthenticationForm):
     pass
+
+
+def with_refusal_status(response):
+    """A login page refused by the rate or the lockout: 429 and Retry-After.
+
+    503 when the limits cannot be checked. The page still shows the form and
+    the message; a wrong password stays 200, as Django answers it.
+    """
+    form = (getattr(response, "context_data", None) or {}).get("form")
+    if not isinstance(form, LockoutMixin) or not form.is_bound:
+        return response
+    for error in form.non_field_errors().as_data():
+        status = REFUSAL_STATUS.get(error.code)
+        if status is not None:
+            response.status_code = status
+            if form.retry_after:
+                response["Retry-After"] = str(form.retry_after)
+            break
+    return response

@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -13,6 +14,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from tokens import access
 from tokens.config import DEMO_WARNING
+from tokens.forms import LockoutAuthenticationForm, with_refusal_status
 from tokens.models import ApiToken
 
 # "My access" lists windows that ended this recently, so users see what closed.
@@ -36,6 +38,15 @@ def healthz(request: HttpRequest) -> JsonResponse:
             status=503,
         )
     return JsonResponse({"status": "ok"})
+
+
+class LoginPage(auth_views.LoginView):
+    """The browser login; refusals by rate or lockout answer 429, as the API's."""
+
+    authentication_form = LockoutAuthenticationForm
+
+    def post(self, request, *args, **kwargs):
+        return with_refusal_status(super().post(request, *args, **kwargs))
 
 
 def _summary(request: HttpRequest, *, ended_after=None) -> tuple[access.Summary, str]:

@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from tokens.admin_views import configuration
-from tokens.forms import LockoutAuthenticationForm
+from tokens.views import LoginPage
 
 urlpatterns = [
     path(
@@ -14,7 +14,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path(
         "accounts/login/",
-        auth_views.LoginView.as_view(authentication_form=LockoutAuthenticationForm),
+        LoginPage.as_view(),
         name="login",
     ),
     # Only login and logout: password reset needs mail, which is not set up,
