@@ -713,3 +713,64 @@ def test_token_request_query_count_does_not_grow_with_data(
     _, _, claims = assert_issued(response)
     assert claims["grants"]["video"] == {"room": "standup"}
     assert TokenEvent.objects.count() == 201
+
+
+@pytest.mark.parametrize("site", ["cross-site", "same-site", "Cross-Site"])
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_session_request_from_another_site_is_refused_before_anything(
+    alice_in_room, monkeypatch, site, method
+):
+    """A link or form elsewhere cannot make a logged-in browser mint a token."""
+    monkeypatch.setattr(
+        throttles.TokenRateThrottle, "THROTTLE_RATES", {"token": "1/min"}
+    )
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(alice_in_room.user)
+    send = getattr(browser, method)
+
+    response = send("/token", {"room": "standup"}, headers={"Sec-Fetch-Site": site})
+
+    assert response.status_code == 403
+    assert response.json()["code"] == "cross_site_request"
+    assert "token" not in response.json()
+    assert not TokenEvent.objects.exists()
+    # Nothing was counted: the one request a minute is still there.
+    same_origin = browser.get(
+        "/token", {"room": "standup"}, headers={"Sec-Fetch-Site": "same-origin"}
+    )
+    assert same_origin.status_code == 200
+
+
+@pytest.mark.parametrize("site", ["same-origin", "none", None])
+def test_session_request_from_the_sites_own_pages_works(alice_in_room, site):
+    browser = Client()
+    browser.force_login(alice_in_room.user)
+    headers = {"Sec-Fetch-Site": site} if site else {}
+
+    assert_issued(browser.get("/token", {"room": "standup"}, headers=headers))
+
+
+def test_api_token_request_from_another_site_works(alice_in_room, alice_client):
+    """API tokens are not sent by the browser on its own: no cross-site risk."""
+    response = alice_client.get(
+        "/token", {"room": "standup"}, headers={"Sec-Fetch-Site": "cross-site"}
+    )
+
+    assert_issued(response)
+
+
+def test_cross_site_request_without_a_session_is_401(db):
+    response = Client().get("/token", headers={"Sec-Fetch-Site": "cross-site"})
+
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"].startswith("Token")
+
+
+def test_me_from_another_site_with_a_session_is_refused(alice):
+    browser = Client()
+    browser.force_login(alice)
+
+    response = browser.get("/api/me/", headers={"Sec-Fetch-Site": "cross-site"})
+
+    assert response.status_code == 403
+    assert response.json()["code"] == "cross_site_request"

@@ -39,6 +39,7 @@ TOKEN_CODES = {
         "grant_not_permitted",
         "no_grants",
         "identity_mismatch",
+        "cross_site_request",
     ],
     "429": ["throttled"],
     "503": [
@@ -63,6 +64,7 @@ LOGIN_CODES = {
 SIGNED_IN_CODES = {
     "401": ["not_authenticated", "authentication_failed", "token_expired"]
 }
+ME_CODES = {**SIGNED_IN_CODES, "403": ["cross_site_request"]}
 
 
 def table(path: str, method: str, codes: dict[str, list[str]]):
@@ -201,7 +203,7 @@ def test_logout_answers_204_without_a_body_and_needs_an_api_token(schema, path):
     + table("/api/auth/login/", "post", LOGIN_CODES)
     + table("/api/auth/logout/", "post", SIGNED_IN_CODES)
     + table("/api/auth/logoutall/", "post", SIGNED_IN_CODES)
-    + table("/api/me/", "get", SIGNED_IN_CODES),
+    + table("/api/me/", "get", ME_CODES),
 )
 def test_each_refusal_lists_its_code_under_its_status_with_the_error_body(
     schema, path, method, status, code
@@ -221,7 +223,7 @@ def test_each_refusal_lists_its_code_under_its_status_with_the_error_body(
         ("/token", "get", TOKEN_CODES),
         ("/token", "post", TOKEN_POST_CODES),
         ("/api/auth/login/", "post", LOGIN_CODES),
-        ("/api/me/", "get", SIGNED_IN_CODES),
+        ("/api/me/", "get", ME_CODES),
     ],
 )
 def test_no_other_error_status_is_documented(schema, path, method, codes):

@@ -9,8 +9,12 @@ from knox.auth import TokenAuthentication
 from knox.crypto import hash_token
 from knox.settings import CONSTANTS, knox_settings
 from rest_framework import exceptions
-from rest_framework.authentication import get_authorization_header
+from rest_framework.authentication import (
+    SessionAuthentication,
+    get_authorization_header,
+)
 
+from tokens import errors
 from tokens.models import ApiToken, User
 from tokens.rows import ModelColumns
 
@@ -78,3 +82,31 @@ class ApiTokenAuthentication(TokenAuthentication):
                 "Token has expired.", code="token_expired"
             )
         return self.validate_user(api_token)
+
+
+# What browsers send in Sec-Fetch-Site for a request the site's own pages made
+# ("same-origin") or the user made by typing or a bookmark ("none").
+SAME_ORIGIN_FETCHES = ("same-origin", "none")
+
+
+class SameOriginSessionAuthentication(SessionAuthentication):
+    """The browser session, for requests from the service's own pages only.
+
+    A SameSite=Lax session cookie also travels with top-level navigations
+    from other sites (and with any request from a sibling subdomain), so a
+    link elsewhere could make a logged-in browser mint, record and count a
+    token with GET /token, which CSRF protection does not cover. Browsers say
+    where a request comes from in Sec-Fetch-Site; one from another site is
+    refused (403) before anything happens. Without the header (older
+    browsers, scripts) the session works as before, and unsafe methods still
+    need the CSRF token. Cross-origin web apps use API tokens (CORS sends no
+    cookies).
+    """
+
+    def authenticate(self, request):
+        site = request.META.get("HTTP_SEC_FETCH_SITE")
+        user = getattr(request._request, "user", None)
+        cross_site = site is not None and site.lower() not in SAME_ORIGIN_FETCHES
+        if cross_site and user is not None and user.is_authenticated:
+            raise errors.CrossSiteSession()
+        return super().authenticate(request)

@@ -99,6 +99,14 @@ class TooManySessions(exceptions.APIException):
     default_code = "too_many_sessions"
 
 
+class CrossSiteSession(exceptions.PermissionDenied):
+    default_detail = (
+        "A browser session works only from this site's own pages: "
+        "other sites must use an API token."
+    )
+    default_code = "cross_site_request"
+
+
 class LoginLocked(exceptions.Throttled):
     default_detail = "Too many failed logins. Try again later."
     default_code = "login_locked"

@@ -55,6 +55,10 @@ CODE_MEANINGS = {
     exceptions.PermissionDenied.default_code: (
         "a browser-session `POST` without a valid CSRF token"
     ),
+    errors.CrossSiteSession.default_code: (
+        "a browser-session request made by another site's page or link "
+        "(`Sec-Fetch-Site: cross-site` or `same-site`)"
+    ),
     errors.TooManySessions.default_code: (
         "the user already has the most active API tokens allowed: log out of one"
     ),
@@ -95,6 +99,7 @@ EXAMPLE_DETAILS = {
         errors.TooManySessions,
         errors.LoginLocked,
         errors.RateLimitUnavailable,
+        errors.CrossSiteSession,
     )
 } | {
     exceptions.AuthenticationFailed.default_code: "Invalid token.",
@@ -125,6 +130,7 @@ TOKEN_ERRORS = {
         errors.GrantNotPermitted.default_code,
         errors.NoGrants.default_code,
         errors.IdentityMismatch.default_code,
+        errors.CrossSiteSession.default_code,
     ),
     429: (exceptions.Throttled.default_code,),
     503: (
@@ -148,6 +154,8 @@ LOGIN_ERRORS = {
     503: (errors.RateLimitUnavailable.default_code,),
 }
 SIGNED_IN_ERRORS = {401: AUTH_CODES}
+# /api/me/ takes a browser session too; logout takes only API tokens.
+ME_ERRORS = {**SIGNED_IN_ERRORS, 403: (errors.CrossSiteSession.default_code,)}
 
 
 # Shapes.
@@ -462,7 +470,7 @@ me = extend_schema(
         "their windows. In demo mode also `demo: true` and a `warning`."
     ),
     parameters=[WWW_AUTHENTICATE],
-    responses={200: MeSerializer, **error_responses(SIGNED_IN_ERRORS)},
+    responses={200: MeSerializer, **error_responses(ME_ERRORS)},
 )
 
 
@@ -486,9 +494,10 @@ class ApiTokenScheme(KnoxTokenScheme):
 
 
 class SessionScheme(OpenApiAuthenticationExtension):
-    """The browser session from /accounts/login/; unsafe methods need CSRF."""
+    """The browser session from /accounts/login/, from this site's own pages;
+    unsafe methods need CSRF."""
 
-    target_class = "rest_framework.authentication.SessionAuthentication"
+    target_class = "tokens.auth.SameOriginSessionAuthentication"
     name = "cookieAuth"
     priority = 0  # above drf-spectacular's own (-1), for the description
 
@@ -500,8 +509,10 @@ class SessionScheme(OpenApiAuthenticationExtension):
             "in": "cookie",
             "name": settings.SESSION_COOKIE_NAME,
             "description": (
-                "A browser session from `/accounts/login/`. A `POST` also needs "
-                "the CSRF token in the `X-CSRFToken` header."
+                "A browser session from `/accounts/login/`, for requests made "
+                "by this site's own pages (a request another site's page or "
+                "link makes is refused: 403 `cross_site_request`). A `POST` "
+                "also needs the CSRF token in the `X-CSRFToken` header."
             ),
         }
 
@@ -559,7 +570,8 @@ Twilio Access Tokens for authenticated users.
 
 Log in with `POST /api/auth/login/` to get an API token, then send it as
 `Authorization: Token <token>`. A browser session (from `/accounts/login/`)
-also works for `/token` and `/api/me/`; a session `POST` needs the CSRF token.
+also works for `/token` and `/api/me/` from this site's own pages (not from
+another site's page or link); a session `POST` needs the CSRF token.
 
 Every error body is JSON `{"detail", "code"}`; validation errors add
 `"fields"`. Switch on `code`, never on `detail`. Besides the codes listed per

@@ -220,7 +220,7 @@ REST_FRAMEWORK = {
     # `WWW-Authenticate: Token` instead of SessionAuthentication's 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "tokens.auth.ApiTokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        "tokens.auth.SameOriginSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
