@@ -73,6 +73,18 @@ def assert_error_shape(response) -> dict:
     return body
 
 
+def assert_login_page_refused(response, client, message: str) -> str:
+    """A login page refused by rate or lockout: 429, Retry-After, the form
+    with the reason, and nobody logged in. Returns the page."""
+    assert response.status_code == 429, response.status_code
+    assert int(response["Retry-After"]) >= 1
+    page = response.content.decode()
+    assert message in page
+    assert 'name="password"' in page
+    assert "_auth_user_id" not in client.session
+    return page
+
+
 # --- a server in a subprocess --------------------------------------------------
 
 # What the server (settings, gunicorn.conf.py) reads from its environment.
