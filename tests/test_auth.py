@@ -325,6 +325,44 @@ def test_login_throttle_applies_to_an_authenticated_caller_too(alice, monkeypatc
     assert_refused(login("alice", client=client), 429, "throttled", api_tokens=1)
 
 
+# Logins made by other sites' pages
+
+
+@pytest.mark.parametrize("site", ["cross-site", "same-site"])
+def test_login_form_posted_by_another_sites_page_is_refused_uncounted(
+    alice, monkeypatch, limit_three, site
+):
+    """A page elsewhere cannot spend its visitors' login budget or lock them out."""
+    monkeypatch.setattr(
+        throttles.LoginRateThrottle, "THROTTLE_RATES", {"login": "1/min"}
+    )
+    evil = {"HTTP_SEC_FETCH_SITE": site, "HTTP_ORIGIN": "https://evil.example"}
+    for _ in range(4):
+        response = Client().post(LOGIN, {"username": "alice", "password": "x"}, **evil)
+        assert_refused(response, 403, "cross_site_request")
+
+    # Neither the rate nor the lockout counted them.
+    assert login("alice").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},  # an app: no Sec-Fetch-Site
+        {"HTTP_SEC_FETCH_SITE": "same-origin"},
+        {"HTTP_SEC_FETCH_SITE": "cross-site", "HTTP_ORIGIN": "https://app.example"},
+    ],
+    ids=["app", "same-origin", "allowed-origin"],
+)
+def test_login_from_apps_own_pages_and_allowed_origins_works(alice, settings, headers):
+    settings.CORS_ALLOWED_ORIGINS = ["https://app.example"]
+
+    response = login("alice", **headers)
+
+    assert response.status_code == 200, response.json()
+    assert_token_works(response.json()["token"], "alice")
+
+
 # Logout
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from django.contrib.staticfiles import finders
 from django.core.management import call_command
+from django.test import Client
 from drf_spectacular.drainage import GENERATOR_STATS
 from rest_framework.test import APIClient
 
@@ -56,7 +57,7 @@ TOKEN_POST_CODES = {
 LOGIN_CODES = {
     "400": ["invalid", "parse_error"],
     "401": ["invalid_credentials"],
-    "403": ["too_many_sessions"],
+    "403": ["too_many_sessions", "cross_site_request"],
     "415": ["unsupported_media_type"],
     "429": ["throttled", "login_locked"],
     "503": ["rate_limit_unavailable"],
@@ -439,3 +440,13 @@ def test_docs_page_serves_swagger_ui_from_local_static_files(db):
         assert asset.startswith("drf_spectacular_sidecar/")
         assert finders.find(asset), f"missing static file {asset}"
     assert "/api/schema/" in html
+
+
+@pytest.mark.parametrize("path", ["/api/schema/", "/api/docs/"])
+def test_docs_open_for_a_logged_in_browser_following_a_link_from_elsewhere(alice, path):
+    browser = Client()
+    browser.force_login(alice)
+
+    response = browser.get(path, headers={"Sec-Fetch-Site": "cross-site"})
+
+    assert response.status_code == 200

@@ -2,6 +2,7 @@
 
 from collections.abc import Callable, Mapping
 
+from django.conf import settings
 from django.contrib.auth import authenticate, get_user_model, user_logged_in
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.db import transaction
@@ -16,7 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from tokens import access, audit, errors, lockout, schema
-from tokens.auth import ApiTokenAuthentication
+from tokens.auth import ApiTokenAuthentication, from_other_site
 from tokens.config import DEMO_WARNING, current_credentials, current_limits
 from tokens.parsers import DuplicateKey
 from tokens.serializers import TOKEN_FIELDS, LoginSerializer
@@ -44,6 +45,21 @@ class LoginView(NoStoreMixin, APIView):
 
     def perform_authentication(self, request: Request) -> None:
         """Ignore any API token sent: a stale one must not stop a new login."""
+
+    def check_throttles(self, request: Request) -> None:
+        # The login takes form bodies without CSRF (apps post them), and a
+        # page on any site can make its visitors' browsers post a form: each
+        # would spend the visitor's address budget, shared with the login
+        # pages, and failures would lock the address out. Refused before
+        # anything is counted, unless the page is on an allowed CORS origin.
+        if from_other_site(request) and (
+            request.META.get("HTTP_ORIGIN") not in settings.CORS_ALLOWED_ORIGINS
+        ):
+            raise errors.CrossSiteRequest(
+                "Log in from this site's pages, an app, or an allowed web "
+                "origin: another site's page cannot log in here."
+            )
+        super().check_throttles(request)
 
     @schema.login
     def post(self, request: Request) -> Response:

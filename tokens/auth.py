@@ -89,24 +89,33 @@ class ApiTokenAuthentication(TokenAuthentication):
 SAME_ORIGIN_FETCHES = ("same-origin", "none")
 
 
+def from_other_site(request) -> bool:
+    """Whether the browser says another site's page or link made the request.
+
+    Clients that are not browsers send no Sec-Fetch-Site: they are not.
+    """
+    site = request.META.get("HTTP_SEC_FETCH_SITE")
+    return site is not None and site.lower() not in SAME_ORIGIN_FETCHES
+
+
 class SameOriginSessionAuthentication(SessionAuthentication):
     """The browser session, for requests from the service's own pages only.
 
     A SameSite=Lax session cookie also travels with top-level navigations
     from other sites (and with any request from a sibling subdomain), so a
     link elsewhere could make a logged-in browser mint, record and count a
-    token with GET /token, which CSRF protection does not cover. Browsers say
-    where a request comes from in Sec-Fetch-Site; one from another site is
-    refused (403) before anything happens. Without the header (older
-    browsers, scripts) the session works as before, and unsafe methods still
-    need the CSRF token. Cross-origin web apps use API tokens (CORS sends no
-    cookies).
+    token with GET /token, which CSRF protection does not cover. Such a
+    request is refused (403) before anything happens. Without the header
+    (older browsers, scripts) the session works as before, and unsafe
+    methods still need the CSRF token. Web apps on other origins use API
+    tokens (CORS sends no cookies).
     """
 
     def authenticate(self, request):
-        site = request.META.get("HTTP_SEC_FETCH_SITE")
         user = getattr(request._request, "user", None)
-        cross_site = site is not None and site.lower() not in SAME_ORIGIN_FETCHES
-        if cross_site and user is not None and user.is_authenticated:
-            raise errors.CrossSiteSession()
+        if from_other_site(request) and user is not None and user.is_authenticated:
+            raise errors.CrossSiteRequest(
+                "A browser session works only from this site's own pages: "
+                "other sites must use an API token."
+            )
         return super().authenticate(request)

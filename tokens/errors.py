@@ -99,11 +99,10 @@ class TooManySessions(exceptions.APIException):
     default_code = "too_many_sessions"
 
 
-class CrossSiteSession(exceptions.PermissionDenied):
-    default_detail = (
-        "A browser session works only from this site's own pages: "
-        "other sites must use an API token."
-    )
+class CrossSiteRequest(exceptions.PermissionDenied):
+    """A browser says another site's page or link made the request."""
+
+    default_detail = "This request was made by another site's page: refused."
     default_code = "cross_site_request"
 
 

@@ -55,9 +55,10 @@ CODE_MEANINGS = {
     exceptions.PermissionDenied.default_code: (
         "a browser-session `POST` without a valid CSRF token"
     ),
-    errors.CrossSiteSession.default_code: (
-        "a browser-session request made by another site's page or link "
-        "(`Sec-Fetch-Site: cross-site` or `same-site`)"
+    errors.CrossSiteRequest.default_code: (
+        "made by another site's page or link (the browser's `Sec-Fetch-Site` "
+        "is `cross-site` or `same-site`): a browser session, or a login from "
+        "a page that is not on an allowed CORS origin"
     ),
     errors.TooManySessions.default_code: (
         "the user already has the most active API tokens allowed: log out of one"
@@ -99,7 +100,7 @@ EXAMPLE_DETAILS = {
         errors.TooManySessions,
         errors.LoginLocked,
         errors.RateLimitUnavailable,
-        errors.CrossSiteSession,
+        errors.CrossSiteRequest,
     )
 } | {
     exceptions.AuthenticationFailed.default_code: "Invalid token.",
@@ -130,7 +131,7 @@ TOKEN_ERRORS = {
         errors.GrantNotPermitted.default_code,
         errors.NoGrants.default_code,
         errors.IdentityMismatch.default_code,
-        errors.CrossSiteSession.default_code,
+        errors.CrossSiteRequest.default_code,
     ),
     429: (exceptions.Throttled.default_code,),
     503: (
@@ -148,14 +149,14 @@ TOKEN_POST_ERRORS = {
 LOGIN_ERRORS = {
     400: (exceptions.ValidationError.default_code, exceptions.ParseError.default_code),
     401: ("invalid_credentials",),
-    403: (errors.TooManySessions.default_code,),
+    403: (errors.TooManySessions.default_code, errors.CrossSiteRequest.default_code),
     415: (exceptions.UnsupportedMediaType.default_code,),
     429: (exceptions.Throttled.default_code, errors.LoginLocked.default_code),
     503: (errors.RateLimitUnavailable.default_code,),
 }
 SIGNED_IN_ERRORS = {401: AUTH_CODES}
 # /api/me/ takes a browser session too; logout takes only API tokens.
-ME_ERRORS = {**SIGNED_IN_ERRORS, 403: (errors.CrossSiteSession.default_code,)}
+ME_ERRORS = {**SIGNED_IN_ERRORS, 403: (errors.CrossSiteRequest.default_code,)}
 
 
 # Shapes.
