@@ -122,3 +122,25 @@ def test_no_level_of_the_hierarchy_scans_the_log_for_distinct_dates(staff, param
         assert staff.get(AUDIT, params).status_code == 200
 
     assert not [q["sql"] for q in queries if "DISTINCT" in q["sql"].upper()]
+
+
+def test_periods_split_at_local_midnight_in_the_sites_time_zone(staff, settings):
+    settings.TIME_ZONE = "Pacific/Auckland"  # UTC+13 in December
+    # 2025-12-31 11:30 UTC is 2026-01-01 00:30 in Auckland: the new year.
+    TokenEvent.objects.create(
+        identity="new-year",
+        outcome=TokenEvent.ISSUED,
+        created_at=datetime(2025, 12, 31, 11, 30, tzinfo=UTC),
+    )
+    TokenEvent.objects.create(
+        identity="new-year-3",
+        outcome=TokenEvent.ISSUED,
+        created_at=datetime(2026, 1, 3, 1, 0, tzinfo=UTC),
+    )
+
+    links = hierarchy_links(staff.get(AUDIT).content.decode())
+
+    # Both rows are in Auckland's January 2026: the tag starts at its days.
+    days = [title for href, title in links if "__day=" in href]
+    assert days == ["January 1", "January 2", "January 3"]
+    assert all("created_at__year=2026" in href for href, _ in links if "__day=" in href)

@@ -78,3 +78,10 @@ def test_insert_of_an_existing_primary_key_fails_and_writes_nothing(alice):
         rows.insert(again)
 
     assert list(TokenEvent.objects.values_list("identity", flat=True)) == ["a"]
+
+
+def test_insert_refuses_a_model_whose_key_comes_from_the_database(db):
+    with pytest.raises(TypeError, match="with save"):
+        rows.insert(User(username="nobody"))
+
+    assert not User.objects.exists()

@@ -47,17 +47,20 @@ class ModelColumns:
 def insert(instance: Model, using: str = "default") -> Model:
     """INSERT a new instance's row: every concrete column, no signals.
 
-    For models whose primary key is set before saving (no RETURNING needed).
+    Each value is prepared by its field as `Model.save()` prepares it, but
+    nothing else of save() happens: for models like TokenEvent only, whose
+    primary key is set before saving and whose columns all come from Python
+    (`_insert_sql` refuses other models).
     """
     connection = connections[using]
     model = type(instance)
-    fields = model._meta.concrete_fields
+    sql = _insert_sql(model, connection)
     values = [
         field.get_db_prep_save(field.pre_save(instance, True), connection)
-        for field in fields
+        for field in model._meta.concrete_fields
     ]
     with connection.cursor() as cursor:
-        cursor.execute(_insert_sql(model, connection), values)
+        cursor.execute(sql, values)
     instance._state.adding = False
     instance._state.db = using
     return instance
@@ -67,8 +70,18 @@ def _insert_sql(model: type[Model], connection) -> str:
     key = (model, connection.vendor)
     sql = _INSERTS.get(key)
     if sql is None:
-        quote = connection.ops.quote_name
         fields = model._meta.concrete_fields
+        if (
+            model._meta.parents
+            or model._meta.pk.db_returning
+            or any(field.generated or field.has_db_default() for field in fields)
+        ):
+            raise TypeError(
+                f"{model.__name__} needs values from the database (auto key, "
+                "db_default, generated column) or has parent models: write it "
+                "with save(), not rows.insert."
+            )
+        quote = connection.ops.quote_name
         columns = ", ".join(quote(field.column) for field in fields)
         placeholders = ", ".join(["%s"] * len(fields))
         table = quote(model._meta.db_table)

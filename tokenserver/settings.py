@@ -24,8 +24,8 @@ def raw_env(*names: str) -> tuple[str, str] | None:
     return None
 
 
-TRUE_WORDS = frozenset({"true", "yes", "y", "on", "ok", "1"})
-FALSE_WORDS = frozenset({"false", "no", "n", "off", "0"})
+TRUE_WORDS = frozenset({"true", "yes", "on", "1"})
+FALSE_WORDS = frozenset({"false", "no", "off", "0"})
 
 
 def env_bool(name: str, *, default: bool) -> bool:

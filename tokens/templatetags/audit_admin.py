@@ -19,7 +19,11 @@ register = template.Library()
 
 
 class _Periods:
-    """Stands in for the changelist's queryset in Django's date_hierarchy."""
+    """Stands in for the changelist's queryset in Django's date_hierarchy.
+
+    For a DateTimeField hierarchy (the tag then calls only `aggregate` and
+    `datetimes`); a DateField one would call `dates`, which this lacks.
+    """
 
     def __init__(self, queryset):
         self.queryset = queryset
