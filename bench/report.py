@@ -256,6 +256,25 @@ def section_logging(results: dict) -> str:
     )
 
 
+def section_servers(results: dict) -> str:
+    found = results.get("servers")
+    if not found:
+        return ""
+    if "error" in found:
+        return f"## Servers: gunicorn against granian\n\nSkipped: {found['error']}\n"
+    variants = {k: v for k, v in found.items() if isinstance(v, dict)}
+    rounds = len(next(iter(variants.values()))["runs"])
+    return (
+        "## Servers: gunicorn against granian\n\n"
+        "The project's app under the chosen gunicorn setting and under granian "
+        "with as many worker processes (one Python thread each, access log on), "
+        f"/token?room at 32 connections, {rounds} alternating rounds, medians. "
+        f"granian: **{found['rps_gain_pct']:+}%** requests/s, "
+        f"**{found['server_cpu_gain_pct']}%** less worker CPU a request.\n\n"
+        + table(MEDIAN_HEADER, median_rows(variants))
+    )
+
+
 def section_whatif(results: dict) -> str:
     found = results.get("whatif")
     if not found:
@@ -394,6 +413,7 @@ def markdown(results: dict) -> str:
         section_sweep,
         section_extras,
         section_logging,
+        section_servers,
         section_whatif,
         section_in_process,
         section_profile,

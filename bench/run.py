@@ -71,6 +71,7 @@ from servers import (
 )
 
 PY_SPY = ROOT / ".venv" / "bin" / "py-spy"
+GRANIAN = ROOT / ".venv" / "bin" / "granian"
 ACCESS_LOG_FORMAT = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss'  # gunicorn.conf.py's
 # The fixed reference: bench/baseline.py under gunicorn with 2 sync workers,
 # the same access log as the project. Never change these between runs.
@@ -360,6 +361,49 @@ def logging_cost(run: Run, setting: Setting) -> None:
     }
 
 
+def other_servers(run: Run, setting: Setting) -> None:
+    """The project's app under granian (a Rust HTTP server) against gunicorn.
+
+    Same app, environment and number of worker processes as the chosen
+    setting, one Python thread each like sync workers, access log on like
+    gunicorn's: the difference is the server's own work. Not in the sweep:
+    production runs gunicorn.conf.py, and the rounds measure what runs.
+    """
+    if not GRANIAN.exists():
+        run.results["servers"] = {
+            "error": f"no {GRANIAN}: .venv/bin/pip install granian"
+        }
+        say(f"  skipped: {run.results['servers']['error']}")
+        return
+    argv = [
+        "--interface=wsgi",
+        f"--host={HOST}",
+        "--port={port}",
+        f"--workers={setting.workers}",
+        "--blocking-threads=1",
+        "--access-log",
+        "tokenserver.wsgi:application",
+    ]
+    start_server(run, "granian", argv, app_env(run), ROOT, binary=GRANIAN)
+    try:
+        warm(run, "granian")
+        labels = {
+            f"gunicorn {setting.name}": "project",
+            f"granian {setting.workers}x1": "granian",
+        }
+        found = alternate(run, labels, min(2, run.options.rounds))
+    finally:
+        stop_server(run, "granian")
+    gunicorn, granian = found.values()
+    run.results["servers"] = {
+        **found,
+        "rps_gain_pct": round(100 * (granian["rps"] / gunicorn["rps"] - 1), 1),
+        "server_cpu_gain_pct": round(
+            100 * (1 - granian["server_cpu_ms"] / gunicorn["server_cpu_ms"]), 1
+        ),
+    }
+
+
 # (label, BENCH_WHATIF): changes bench/whatif.py applies to the project's app.
 WHATIFS = [
     ("as is", ""),
@@ -566,6 +610,12 @@ def print_summary(results: dict) -> None:
             f"request logging at INFO costs {cost['rps_cost_pct']}% of req/s, "
             f"{cost['server_cpu_cost_pct']}% more worker CPU a request"
         )
+    servers = results.get("servers", {})
+    if "rps_gain_pct" in servers:
+        say(
+            f"granian instead of gunicorn: {servers['rps_gain_pct']:+}% req/s, "
+            f"{servers['server_cpu_gain_pct']}% less worker CPU a request"
+        )
     say("targets:")
     for found in results["targets"].values():
         verdict = "PASS" if found["pass"] else "FAIL"
@@ -599,6 +649,8 @@ def scenario(run: Run) -> None:
     extras(run, setting)
     say("request logging, WARNING against INFO:")
     logging_cost(run, setting)
+    say("servers, gunicorn against granian:")
+    other_servers(run, setting)
     stop_server(run, "project")
     if not options.no_whatif:
         say("what if (bench/whatif.py), /token?room at 32 connections:")
@@ -622,7 +674,7 @@ def cleanup(run: Run) -> list[str]:
         try:
             stop_server(run, name)
         except Exception as exc:
-            problems.append(f"stopping gunicorn {name}: {exc}")
+            problems.append(f"stopping server {name}: {exc}")
     if run.db_created:
         try:
             drop_database(run)

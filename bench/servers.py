@@ -1,4 +1,4 @@
-"""Processes and services of the benchmark: environment, gunicorn, database, Redis.
+"""Processes and services of the benchmark: environment, servers, database, Redis.
 
 Used by bench/run.py; every process is started in its own process group so
 that stopping it stops its workers, and everything is on 127.0.0.1.
@@ -147,12 +147,15 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(run: Run, name: str, argv: list[str], env: dict, cwd: Path) -> None:
+def start_server(
+    run: Run, name: str, argv: list[str], env: dict, cwd: Path, binary: Path = GUNICORN
+) -> None:
+    """Start `binary ARGV` ("{port}" in ARGV becomes a free port) as `name`."""
     port = free_port()
     run.ports[name] = port
     log = (run.tmp / f"{name}.log").open("a")
     run.servers[name] = subprocess.Popen(  # noqa: S603
-        [str(GUNICORN), *(arg.replace("{port}", str(port)) for arg in argv)],
+        [str(binary), *(arg.replace("{port}", str(port)) for arg in argv)],
         cwd=cwd,
         env={**env, "GUNICORN_BIND": f"{HOST}:{port}"},
         stdin=subprocess.DEVNULL,
@@ -169,12 +172,12 @@ def wait_ready(run: Run, name: str, seconds: float = 40) -> None:
     deadline = time.monotonic() + seconds
     while True:
         if server.poll() is not None:
-            raise BenchError(f"gunicorn {name} exited:\n{tail(run, name)}")
+            raise BenchError(f"server {name} exited:\n{tail(run, name)}")
         if http_status(run, name, "/healthz") == 200:
             return
         if time.monotonic() > deadline:
             raise BenchError(
-                f"gunicorn {name} not ready in {seconds}s:\n{tail(run, name)}"
+                f"server {name} not ready in {seconds}s:\n{tail(run, name)}"
             )
         time.sleep(0.2)
 
