@@ -13,6 +13,7 @@ from types import SimpleNamespace
 
 import pytest
 import redis
+from django.core.cache.backends.redis import RedisCache
 from django.test import Client
 
 from tests.conftest import PASSWORD
@@ -35,18 +36,28 @@ if not _redis_answers():
     pytest.skip(f"no Redis at {REDIS_URL}", allow_module_level=True)
 
 
-@pytest.fixture
-def on_redis(settings):
+class SubclassedRedisCache(RedisCache):
+    """What an operator's own Redis cache backend looks like."""
+
+
+@pytest.fixture(
+    params=[
+        "django.core.cache.backends.redis.RedisCache",
+        f"{__name__}.SubclassedRedisCache",
+    ],
+    ids=["RedisCache", "subclass"],
+)
+def on_redis(settings, request):
     prefix = f"test-{uuid.uuid4().hex}"
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": request.param,
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": prefix,
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
-    yield
+    yield prefix
     client = redis.Redis.from_url(REDIS_URL)
     keys = list(client.scan_iter(f"{prefix}:*"))
     if keys:
@@ -168,3 +179,18 @@ def test_login_pages_and_api_share_the_address_budget(monkeypatch, alice, charli
     assert admin.status_code == 429
     assert 55 <= int(admin["Retry-After"]) <= 60
     assert "Too many logins from your address" in admin.content.decode()
+
+
+def test_rates_are_counted_by_the_sliding_log_with_any_redis_backend(
+    on_redis, monkeypatch, alice
+):
+    """Django's RedisCache or a subclass: the atomic Lua log, not DRF's history."""
+    rate(monkeypatch, throttles.TokenRateThrottle, "5/min")
+
+    assert throttles.TokenRateThrottle().allow_request(fake_request(alice.pk), object())
+
+    client = redis.Redis.from_url(REDIS_URL)
+    (key,) = client.scan_iter(f"{on_redis}:*")
+    assert b"rate-log:" in key
+    assert client.type(key) == b"zset"
+    assert client.zcard(key) == 1

@@ -19,13 +19,14 @@ import secrets
 import redis
 from django.conf import settings
 from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
+from django.utils.module_loading import import_string
 from redis.exceptions import RedisError
 from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 
 from tokens import errors
 
 CACHE_ERRORS = (RedisError, OSError)
-REDIS_BACKEND = "django.core.cache.backends.redis.RedisCache"
 
 # KEYS[1]: the log; ARGV: window seconds, limit, a unique suffix for the entry.
 # Returns "0" when the request is allowed (and logged), otherwise the seconds
@@ -47,6 +48,12 @@ return tostring(tonumber(oldest[2]) + window - t)
 
 
 @functools.cache
+def _is_redis(backend: str) -> bool:
+    """Whether a cache backend is Django's Redis cache or a subclass of it."""
+    return issubclass(import_string(backend), RedisCache)
+
+
+@functools.cache
 def _sliding_log(location: str, options: tuple) -> redis.commands.core.Script:
     """One client and script per Redis location and options (per process)."""
     return redis.Redis.from_url(location, **dict(options)).register_script(SLIDING_LOG)
@@ -60,7 +67,7 @@ class FailClosedMixin:
     def allow_request(self, request, view):
         try:
             config = settings.CACHES["default"]
-            if config["BACKEND"] != REDIS_BACKEND or self.rate is None:
+            if not _is_redis(config["BACKEND"]) or self.rate is None:
                 return super().allow_request(request, view)
             return self._allow_on_redis(request, view, config)
         except CACHE_ERRORS as exc:
