@@ -1,13 +1,13 @@
 """Load what the policy needs for one user, in a constant number of queries."""
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from django.db import connection
 from django.db.models import Q
-from django.utils.dateparse import parse_datetime
 
 from tokens import policy
 from tokens.models import RoomAccess, User
+from tokens.rows import ModelColumns
 
 # The subject of a /token request (grant rules, the room, the access rows) is
 # read with one fixed statement instead of ORM querysets: building the two
@@ -18,6 +18,9 @@ from tokens.models import RoomAccess, User
 # PostgreSQL types each column of a UNION from its branches in order, and two
 # leading NULLs make it text: the first branch gives the types.
 RULE, ROOM, ACCESS = 0, 1, 2
+# The window columns come back as the backend gives them (text on SQLite):
+# converted as the ORM converts RoomAccess.starts_at and ends_at.
+_ACCESS = ModelColumns(RoomAccess, "a")
 # The user's rule and the groups' rules are two branches, not an OR: with
 # the OR, PostgreSQL scanned every rule and hashed every group.
 _RULES_SQL = """
@@ -96,7 +99,11 @@ def _room(name: str, rows: list[tuple]) -> policy.RoomState:
         known=True,
         active=bool(found[0][2]),
         windows=tuple(
-            policy.Window(_source(row[8]), _datetime(row[9]), _datetime(row[10]))
+            policy.Window(
+                _source(row[8]),
+                _ACCESS.value("starts_at", row[9]),
+                _ACCESS.value("ends_at", row[10]),
+            )
             for row in found
             if row[0] == ACCESS
         ),
@@ -105,16 +112,6 @@ def _room(name: str, rows: list[tuple]) -> policy.RoomState:
 
 def _source(group: str | None) -> str:
     return f"group {group}" if group is not None else "personal"
-
-
-def _datetime(value: datetime | str | None) -> datetime | None:
-    """A timestamp column read without the ORM, as an aware datetime in UTC."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        # SQLite returns timestamps as text, in UTC (USE_TZ).
-        value = parse_datetime(value)
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def access_rows(user: User, *, ended_after: datetime) -> list[RoomAccess]:

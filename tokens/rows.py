@@ -4,8 +4,8 @@ For the hot path of /token only: a queryset spends more CPU building its SQL
 than PostgreSQL spends answering it (docs/performance.md). `ModelColumns`
 lists a model's columns for a SELECT under a table alias and turns the slice
 of a row holding them into an instance, with the backend's converters (on
-SQLite, timestamps come back as text), like QuerySet iteration does.
-`insert` writes an instance's row with its fields' own value preparation,
+SQLite, timestamps come back as text), like QuerySet iteration does, or
+converts one column's value (`value`). `insert` writes an instance's row with its fields' own value preparation,
 like `Model.save()` does for a new row.
 """
 
@@ -20,20 +20,16 @@ class ModelColumns:
         self.names = [field.attname for field in self.fields]
         self.cols = [field.get_col(alias) for field in self.fields]
         self.sql = ", ".join(f"{alias}.{field.column}" for field in self.fields)
+        self._index = {name: index for index, name in enumerate(self.names)}
         self._converters: dict[str, list] = {}
 
     def __len__(self) -> int:
         return len(self.fields)
 
     def instance(self, values, using: str = "default") -> Model:
+        """An instance from the slice of a row holding every column, in order."""
         connection = connections[using]
-        converters = self._converters.get(connection.vendor)
-        if converters is None:
-            converters = self._converters[connection.vendor] = [
-                connection.ops.get_db_converters(col)
-                + col.get_db_converters(connection)
-                for col in self.cols
-            ]
+        converters = self._converters_for(connection)
         converted = []
         for value, col, field_converters in zip(
             values, self.cols, converters, strict=True
@@ -42,6 +38,25 @@ class ModelColumns:
                 value = converter(value, col, connection)
             converted.append(value)
         return self.model.from_db(using, self.names, converted)
+
+    def value(self, name: str, value, using: str = "default"):
+        """One column's value as read, converted as the ORM would."""
+        connection = connections[using]
+        index = self._index[name]
+        col = self.cols[index]
+        for converter in self._converters_for(connection)[index]:
+            value = converter(value, col, connection)
+        return value
+
+    def _converters_for(self, connection) -> list[list]:
+        converters = self._converters.get(connection.vendor)
+        if converters is None:
+            converters = self._converters[connection.vendor] = [
+                connection.ops.get_db_converters(col)
+                + col.get_db_converters(connection)
+                for col in self.cols
+            ]
+        return converters
 
 
 def insert(instance: Model, using: str = "default") -> Model:
