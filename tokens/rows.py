@@ -5,8 +5,9 @@ than PostgreSQL spends answering it (docs/performance.md). `ModelColumns`
 lists a model's columns for a SELECT under a table alias and turns the slice
 of a row holding them into an instance, with the backend's converters (on
 SQLite, timestamps come back as text), like QuerySet iteration does, or
-converts one column's value (`value`). `insert` writes an instance's row with its fields' own value preparation,
-like `Model.save()` does for a new row.
+converts one column's value (`value`). `insert` writes an instance's row
+with its fields' own value preparation, like `Model.save()` does for a new
+row.
 """
 
 from django.db import connections
