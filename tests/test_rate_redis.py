@@ -13,7 +13,7 @@ from types import SimpleNamespace
 
 import pytest
 import redis
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from django.test import Client
 
 from tests.conftest import PASSWORD
@@ -40,21 +40,48 @@ class SubclassedRedisCache(RedisCache):
     """What an operator's own Redis cache backend looks like."""
 
 
+class OwnClient(RedisCacheClient):
+    """A client class of a cache's own (as Sentinel or sharding backends have)."""
+
+
+class OwnClientRedisCache(RedisCache):
+    def __init__(self, server, params):
+        super().__init__(server, params)
+        self._class = OwnClient
+
+
+TIMEOUTS = {"socket_connect_timeout": 1, "socket_timeout": 1}
+# Django's documented options, and a primary and a replica in LOCATION.
+DJANGO_OPTIONS = {
+    **TIMEOUTS,
+    "pool_class": "redis.ConnectionPool",
+    "parser_class": "redis.connection.DefaultParser",
+    "serializer": "django.core.cache.backends.redis.RedisSerializer",
+}
+
+
 @pytest.fixture(
     params=[
-        "django.core.cache.backends.redis.RedisCache",
-        f"{__name__}.SubclassedRedisCache",
+        ("django.core.cache.backends.redis.RedisCache", REDIS_URL, TIMEOUTS),
+        (f"{__name__}.SubclassedRedisCache", REDIS_URL, TIMEOUTS),
+        (f"{__name__}.OwnClientRedisCache", REDIS_URL, TIMEOUTS),
+        (
+            "django.core.cache.backends.redis.RedisCache",
+            f"{REDIS_URL},{REDIS_URL}",
+            DJANGO_OPTIONS,
+        ),
     ],
-    ids=["RedisCache", "subclass"],
+    ids=["RedisCache", "subclass", "own-client", "django-options"],
 )
 def on_redis(settings, request):
     prefix = f"test-{uuid.uuid4().hex}"
+    backend, location, options = request.param
     settings.CACHES = {
         "default": {
-            "BACKEND": request.param,
-            "LOCATION": REDIS_URL,
+            "BACKEND": backend,
+            "LOCATION": location,
             "KEY_PREFIX": prefix,
-            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+            "OPTIONS": options,
         }
     }
     yield prefix
@@ -184,7 +211,7 @@ def test_login_pages_and_api_share_the_address_budget(monkeypatch, alice, charli
 def test_rates_are_counted_by_the_sliding_log_with_any_redis_backend(
     on_redis, monkeypatch, alice
 ):
-    """Django's RedisCache or a subclass: the atomic Lua log, not DRF's history."""
+    """Any RedisCache, its settings' options honoured: the Lua log, not DRF's."""
     rate(monkeypatch, throttles.TokenRateThrottle, "5/min")
 
     assert throttles.TokenRateThrottle().allow_request(fake_request(alice.pk), object())
