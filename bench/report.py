@@ -267,7 +267,8 @@ def section_servers(results: dict) -> str:
     return (
         "## Servers: gunicorn against granian\n\n"
         "The project's app under the chosen gunicorn setting and under granian "
-        "with as many worker processes (one Python thread each, access log on), "
+        "with as many worker processes (one Python thread each, access log on, "
+        "keep-alive off as with sync workers), "
         f"/token?room at 32 connections, {rounds} alternating rounds, medians. "
         f"granian: **{found['rps_gain_pct']:+}%** requests/s, "
         f"**{found['server_cpu_gain_pct']}%** less worker CPU a request.\n\n"

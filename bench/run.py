@@ -365,9 +365,10 @@ def other_servers(run: Run, setting: Setting) -> None:
     """The project's app under granian (a Rust HTTP server) against gunicorn.
 
     Same app, environment and number of worker processes as the chosen
-    setting, one Python thread each like sync workers, access log on like
-    gunicorn's: the difference is the server's own work. Not in the sweep:
-    production runs gunicorn.conf.py, and the rounds measure what runs.
+    setting, one Python thread each like sync workers, access log on and
+    HTTP keep-alive off (sync workers close every connection): the
+    difference is the server's own work. Not in the sweep: production runs
+    gunicorn.conf.py, and the rounds measure what runs.
     """
     if not GRANIAN.exists():
         run.results["servers"] = {
@@ -381,17 +382,22 @@ def other_servers(run: Run, setting: Setting) -> None:
         "--port={port}",
         f"--workers={setting.workers}",
         "--blocking-threads=1",
+        "--no-http1-keep-alive",
         "--access-log",
         "tokenserver.wsgi:application",
     ]
-    start_server(run, "granian", argv, app_env(run), ROOT, binary=GRANIAN)
     try:
+        start_server(run, "granian", argv, app_env(run), ROOT, binary=GRANIAN)
         warm(run, "granian")
         labels = {
             f"gunicorn {setting.name}": "project",
             f"granian {setting.workers}x1": "granian",
         }
         found = alternate(run, labels, min(2, run.options.rounds))
+    except BenchError as exc:
+        run.results["servers"] = {"error": f"granian: {exc}"}
+        say(f"  skipped: {run.results['servers']['error']}")
+        return
     finally:
         stop_server(run, "granian")
     gunicorn, granian = found.values()

@@ -774,3 +774,17 @@ def test_me_from_another_site_with_a_session_is_refused(alice):
 
     assert response.status_code == 403
     assert response.json()["code"] == "cross_site_request"
+
+
+def test_session_post_from_another_site_in_an_older_browser_is_refused(alice_in_room):
+    """No Sec-Fetch-Site (Safari before 16.4): the Origin of the POST tells."""
+    browser = Client()
+    browser.force_login(alice_in_room.user)
+
+    response = browser.post(
+        "/token", {"room": "standup"}, headers={"Origin": "https://evil.example"}
+    )
+
+    assert response.status_code == 403
+    assert response.json()["code"] == "cross_site_request"
+    assert not TokenEvent.objects.exists()

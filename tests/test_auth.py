@@ -1,6 +1,7 @@
 """Logging in and out of the API and the web pages, and refusing bad credentials."""
 
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlencode
 
 import pytest
 from django.test import Client
@@ -361,6 +362,50 @@ def test_login_from_apps_own_pages_and_allowed_origins_works(alice, settings, he
 
     assert response.status_code == 200, response.json()
     assert_token_works(response.json()["token"], "alice")
+
+
+@pytest.mark.parametrize(
+    ("origin", "allowed"),
+    [("https://evil.example", False), ("null", False), ("http://testserver", True)],
+)
+def test_login_from_a_browser_without_sec_fetch_site_is_judged_by_origin(
+    alice, origin, allowed
+):
+    """Older browsers send no Sec-Fetch-Site, but send Origin with a POST."""
+    response = Client().post(
+        LOGIN,
+        urlencode({"username": "alice", "password": PASSWORD}),
+        content_type="application/x-www-form-urlencoded",
+        HTTP_ORIGIN=origin,
+    )
+
+    if allowed:
+        assert response.status_code == 200, response.json()
+    else:
+        assert_refused(response, 403, "cross_site_request")
+
+
+@pytest.mark.parametrize(
+    ("listed", "origin", "allowed"),
+    [
+        ("https://app.example:8443", "https://app.example:8443", True),
+        ("https://app.example:8443", "https://app.example", False),
+        ("https://app.example", "http://app.example", False),
+        ("https://app.example/", "https://app.example", True),  # as CORS reads it
+        ("null", "null", False),  # any sandboxed frame sends it
+    ],
+)
+def test_login_from_another_site_needs_an_allowed_web_origin(
+    alice, settings, listed, origin, allowed
+):
+    settings.CORS_ALLOWED_ORIGINS = [listed]
+
+    response = login("alice", HTTP_SEC_FETCH_SITE="cross-site", HTTP_ORIGIN=origin)
+
+    if allowed:
+        assert response.status_code == 200, response.json()
+    else:
+        assert_refused(response, 403, "cross_site_request")
 
 
 # Logout

@@ -488,3 +488,18 @@ def test_yes_no_variable_with_a_typo_stops_startup_naming_it(value):
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr
     assert "DJANGO_SECURE_SSL_REDIRECT must be true or false" in result.stderr
+
+
+def test_cors_origins_listed_with_spaces_are_read_without_them():
+    env = server_env(
+        DJANGO_CORS_ALLOWED_ORIGINS="https://a.example, https://b.example ,"
+    )
+    code = (
+        "import django, json; django.setup(); from django.conf import settings; "
+        "print(json.dumps(settings.CORS_ALLOWED_ORIGINS))"
+    )
+
+    result = run_python("-c", code, env=env)
+
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == ["https://a.example", "https://b.example"]

@@ -2,7 +2,6 @@
 
 from collections.abc import Callable, Mapping
 
-from django.conf import settings
 from django.contrib.auth import authenticate, get_user_model, user_logged_in
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.db import transaction
@@ -17,7 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from tokens import access, audit, errors, lockout, schema
-from tokens.auth import ApiTokenAuthentication, from_other_site
+from tokens.auth import ApiTokenAuthentication, allowed_web_origin, from_other_site
 from tokens.config import DEMO_WARNING, current_credentials, current_limits
 from tokens.parsers import DuplicateKey
 from tokens.serializers import TOKEN_FIELDS, LoginSerializer
@@ -52,8 +51,8 @@ class LoginView(NoStoreMixin, APIView):
         # would spend the visitor's address budget, shared with the login
         # pages, and failures would lock the address out. Refused before
         # anything is counted, unless the page is on an allowed CORS origin.
-        if from_other_site(request) and (
-            request.META.get("HTTP_ORIGIN") not in settings.CORS_ALLOWED_ORIGINS
+        if from_other_site(request) and not allowed_web_origin(
+            request.META.get("HTTP_ORIGIN")
         ):
             raise errors.CrossSiteRequest(
                 "Log in from this site's pages, an app, or an allowed web "

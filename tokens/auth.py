@@ -2,7 +2,9 @@
 
 import re
 from hmac import compare_digest
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 from knox.auth import TokenAuthentication
@@ -92,10 +94,31 @@ SAME_ORIGIN_FETCHES = ("same-origin", "none")
 def from_other_site(request) -> bool:
     """Whether the browser says another site's page or link made the request.
 
-    Clients that are not browsers send no Sec-Fetch-Site: they are not.
+    Sec-Fetch-Site says it; browsers without it (Safari before 16.4) still
+    send Origin with a cross-site POST, whose host is then not ours. Clients
+    that are not browsers send neither: they are not.
     """
     site = request.META.get("HTTP_SEC_FETCH_SITE")
-    return site is not None and site.lower() not in SAME_ORIGIN_FETCHES
+    if site is not None:
+        return site.lower() not in SAME_ORIGIN_FETCHES
+    origin = request.META.get("HTTP_ORIGIN")
+    return bool(origin) and urlsplit(origin.strip()).netloc != request.get_host()
+
+
+def allowed_web_origin(origin: str | None) -> bool:
+    """Whether Origin is one of DJANGO_CORS_ALLOWED_ORIGINS.
+
+    Compared as django-cors-headers compares it (scheme and host:port), so a
+    web app that CORS lets call the API may also log in. Never "null": any
+    sandboxed frame on any site can send it.
+    """
+    if not origin or origin.strip() == "null":
+        return False
+    wanted = urlsplit(origin.strip())
+    return any(
+        (listed.scheme, listed.netloc) == (wanted.scheme, wanted.netloc)
+        for listed in map(urlsplit, settings.CORS_ALLOWED_ORIGINS)
+    )
 
 
 class SameOriginSessionAuthentication(SessionAuthentication):

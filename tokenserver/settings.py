@@ -211,7 +211,12 @@ _proxy_header = env.str("DJANGO_SECURE_PROXY_SSL_HEADER", default="")
 SECURE_PROXY_SSL_HEADER = tuple(_proxy_header.split(",", 1)) if _proxy_header else None
 
 # CORS for web clients on other origins: off unless origins are listed.
-CORS_ALLOWED_ORIGINS = env.list("DJANGO_CORS_ALLOWED_ORIGINS", default=[])
+# Spaces after commas are common in lists written by hand: not part of origins.
+CORS_ALLOWED_ORIGINS = [
+    origin.strip()
+    for origin in env.list("DJANGO_CORS_ALLOWED_ORIGINS", default=[])
+    if origin.strip()
+]
 CORS_URLS_REGEX = r"^/(token|api/.*)$"
 CORS_ALLOW_CREDENTIALS = False  # API tokens travel in a header, not cookies
 
