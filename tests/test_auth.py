@@ -366,12 +366,21 @@ def test_login_from_apps_own_pages_and_allowed_origins_works(alice, settings, he
 
 @pytest.mark.parametrize(
     ("origin", "allowed"),
-    [("https://evil.example", False), ("null", False), ("http://testserver", True)],
+    [
+        ("https://evil.example", False),
+        ("null", False),
+        ("http://testserver", True),
+        ("https://tokens.example.com", True),  # a trusted origin (behind a proxy)
+        ("https://testserver", False),  # this host, another scheme
+    ],
 )
 def test_login_from_a_browser_without_sec_fetch_site_is_judged_by_origin(
-    alice, origin, allowed
+    alice, settings, origin, allowed
 ):
-    """Older browsers send no Sec-Fetch-Site, but send Origin with a POST."""
+    """Older browsers send no Sec-Fetch-Site, but send Origin with a POST: it
+    is ours when Django's CSRF check would take it."""
+    settings.CSRF_TRUSTED_ORIGINS = ["https://tokens.example.com"]
+
     response = Client().post(
         LOGIN,
         urlencode({"username": "alice", "password": PASSWORD}),

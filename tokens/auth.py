@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import connection
+from django.middleware.csrf import CsrfViewMiddleware
 from django.utils import timezone
 from knox.auth import TokenAuthentication
 from knox.crypto import hash_token
@@ -94,15 +95,21 @@ SAME_ORIGIN_FETCHES = ("same-origin", "none")
 def from_other_site(request) -> bool:
     """Whether the browser says another site's page or link made the request.
 
-    Sec-Fetch-Site says it; browsers without it (Safari before 16.4) still
-    send Origin with a cross-site POST, whose host is then not ours. Clients
+    Sec-Fetch-Site says it. Browsers without it (Safari before 16.4) still
+    send Origin with a POST: it is ours when Django's CSRF check would take
+    it (this host, or DJANGO_CSRF_TRUSTED_ORIGINS behind a proxy). Clients
     that are not browsers send neither: they are not.
     """
     site = request.META.get("HTTP_SEC_FETCH_SITE")
     if site is not None:
         return site.lower() not in SAME_ORIGIN_FETCHES
-    origin = request.META.get("HTTP_ORIGIN")
-    return bool(origin) and urlsplit(origin.strip()).netloc != request.get_host()
+    if not request.META.get("HTTP_ORIGIN"):
+        return False
+    return not CsrfViewMiddleware(_no_response)._origin_verified(request)
+
+
+def _no_response(request):  # CsrfViewMiddleware wants a get_response
+    return None
 
 
 def allowed_web_origin(origin: str | None) -> bool:
