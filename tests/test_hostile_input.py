@@ -745,3 +745,44 @@ def test_login_username_matches_exactly_never_by_pattern_or_case(
     assert PASSWORD not in written_logs(caplog)
     assert_no_secret(response, caplog)
     assert not ApiToken.objects.exists()
+
+
+# Origin and Sec-Fetch-Site headers (tokens/auth.py from_other_site)
+
+MALFORMED_ORIGINS = ["http://[", "https://[::1", "\x00", "//", "http://a b", "ä://x"]
+
+
+@pytest.mark.parametrize("origin", MALFORMED_ORIGINS)
+@pytest.mark.parametrize("site", [None, "cross-site", "x" * 300])
+def test_login_with_a_malformed_origin_is_refused_as_another_sites(
+    alice, settings, origin, site
+):
+    settings.CORS_ALLOWED_ORIGINS = ["https://app.example"]
+    headers = {"HTTP_ORIGIN": origin}
+    if site:
+        headers["HTTP_SEC_FETCH_SITE"] = site
+    response = Client().post(
+        "/api/auth/login/",
+        json.dumps({"username": "alice", "password": PASSWORD}),
+        content_type="application/json",
+        **headers,
+    )
+
+    body = assert_json_error(response, 403)
+    assert body["code"] == "cross_site_request"
+    assert not ApiToken.objects.exists()
+
+
+@pytest.mark.parametrize("origin", MALFORMED_ORIGINS)
+@pytest.mark.parametrize(("method", "path"), [("post", TOKEN), ("get", "/api/me/")])
+def test_session_request_with_a_malformed_origin_is_refused(
+    alice, origin, method, path
+):
+    browser = Client()
+    browser.force_login(alice)
+
+    response = getattr(browser, method)(path, HTTP_ORIGIN=origin)
+
+    body = assert_json_error(response, 403)
+    assert body["code"] == "cross_site_request"
+    assert_nothing_written()

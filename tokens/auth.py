@@ -4,7 +4,7 @@ import re
 from hmac import compare_digest
 from urllib.parse import urlsplit
 
-from django.conf import settings
+from corsheaders.middleware import CorsMiddleware
 from django.db import connection
 from django.middleware.csrf import CsrfViewMiddleware
 from django.utils import timezone
@@ -108,24 +108,23 @@ def from_other_site(request) -> bool:
     return not CsrfViewMiddleware(_no_response)._origin_verified(request)
 
 
-def _no_response(request):  # CsrfViewMiddleware wants a get_response
+def _no_response(request):  # the middleware classes want a get_response
     return None
 
 
 def allowed_web_origin(origin: str | None) -> bool:
-    """Whether Origin is one of DJANGO_CORS_ALLOWED_ORIGINS.
-
-    Compared as django-cors-headers compares it (scheme and host:port), so a
-    web app that CORS lets call the API may also log in. Never "null": any
-    sandboxed frame on any site can send it.
+    """Whether Origin is one of DJANGO_CORS_ALLOWED_ORIGINS, as
+    django-cors-headers itself decides, so that a web app CORS lets call the
+    API may also log in. Never "null": any sandboxed frame can send it.
     """
-    if not origin or origin.strip() == "null":
+    origin = (origin or "").strip()
+    if not origin or origin == "null":
         return False
-    wanted = urlsplit(origin.strip())
-    return any(
-        (listed.scheme, listed.netloc) == (wanted.scheme, wanted.netloc)
-        for listed in map(urlsplit, settings.CORS_ALLOWED_ORIGINS)
-    )
+    try:
+        url = urlsplit(origin)
+    except ValueError:  # "http://[" and other malformed values
+        return False
+    return CorsMiddleware(_no_response).origin_found_in_white_lists(origin, url)
 
 
 class SameOriginSessionAuthentication(SessionAuthentication):
