@@ -122,6 +122,7 @@ def test_no_level_of_the_hierarchy_scans_the_log_for_distinct_dates(staff, param
         assert staff.get(AUDIT, params).status_code == 200
 
     assert not [q["sql"] for q in queries if "DISTINCT" in q["sql"].upper()]
+    assert len([q for q in queries if "MIN(" in q["sql"].upper()]) == 1
 
 
 def test_periods_split_at_local_midnight_in_the_sites_time_zone(staff, settings):

@@ -22,17 +22,25 @@ class _Periods:
     """Stands in for the changelist's queryset in Django's date_hierarchy.
 
     For a DateTimeField hierarchy (the tag then calls only `aggregate` and
-    `datetimes`); a DateField one would call `dates`, which this lacks.
+    `datetimes`); a DateField one would call `dates`, which this lacks. The
+    tag's own `aggregate` asks for the same first and last timestamps that
+    `datetimes` needs: they are read once.
     """
 
     def __init__(self, queryset):
         self.queryset = queryset
+        self._bounds: dict | None = None
 
     def aggregate(self, **aggregates):
-        return self.queryset.aggregate(**aggregates)
+        found = self.queryset.aggregate(**aggregates)
+        if set(aggregates) == {"first", "last"}:
+            self._bounds = found
+        return found
 
     def datetimes(self, field_name: str, kind: str) -> list[datetime]:
-        bounds = self.queryset.aggregate(first=Min(field_name), last=Max(field_name))
+        bounds = self._bounds or self.queryset.aggregate(
+            first=Min(field_name), last=Max(field_name)
+        )
         if bounds["first"] is None:
             return []
         first = timezone.localtime(bounds["first"]).date()
