@@ -5,17 +5,17 @@ import math
 from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
+from rest_framework import exceptions
 
 from tokens import errors, lockout
 from tokens.throttles import LoginRateThrottle, client_ip
 
-# What a refused login page answers, by the code of its form error: the
-# statuses the API login answers for the same refusals.
-REFUSAL_STATUS = {
-    "throttled": 429,
-    "login_locked": 429,
-    errors.RateLimitUnavailable.default_code: 503,
-}
+# A refused login page's form error has the code the API login answers for
+# the same refusal, and the same status.
+THROTTLED = exceptions.Throttled.default_code
+LOCKED = errors.LoginLocked.default_code
+UNAVAILABLE = errors.RateLimitUnavailable.default_code
+REFUSAL_STATUS = {THROTTLED: 429, LOCKED: 429, UNAVAILABLE: 503}
 
 
 class LockoutMixin:
@@ -34,7 +34,7 @@ class LockoutMixin:
         except errors.RateLimitUnavailable as exc:
             raise forms.ValidationError(
                 "Logging in is unavailable for a moment. Try again shortly.",
-                code=errors.RateLimitUnavailable.default_code,
+                code=UNAVAILABLE,
             ) from exc
 
     def _clean_guarded(self):
@@ -47,7 +47,7 @@ class LockoutMixin:
             self.retry_after = wait
             raise forms.ValidationError(
                 f"Too many failed logins. Try again in {wait} seconds.",
-                code="login_locked",
+                code=LOCKED,
             )
         try:
             cleaned = super().clean()
@@ -66,7 +66,7 @@ class LockoutMixin:
             raise forms.ValidationError(
                 "Too many logins from your address. "
                 f"Try again in {self.retry_after} seconds.",
-                code="throttled",
+                code=THROTTLED,
             )
 
 
