@@ -55,3 +55,24 @@ def test_signing_refuses_what_twilio_would_silently_turn_into_another_token(
             credentials=current_credentials(),
             now=NOW,
         )
+
+
+def test_every_token_has_its_own_jti_even_within_one_second():
+    # twilio's AccessToken gives `<key>-<second>`: the same id for every token
+    # signed in that second.
+    credentials = current_credentials()
+    ids = set()
+    for identity in ("alice", "alice", "bob"):
+        issued = sign(
+            decision(room="standup"),
+            identity=identity,
+            device=None,
+            credentials=credentials,
+            now=NOW,
+        )
+        _, claims = decode(issued.jwt)
+        key, second, nonce = claims["jti"].rsplit("-", 2)
+        assert (key, int(second)) == (credentials.api_key, claims["nbf"])
+        assert len(nonce) == 32
+        ids.add(claims["jti"])
+    assert len(ids) == 3

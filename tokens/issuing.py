@@ -1,6 +1,7 @@
 """Turn a policy decision into a signed Twilio Access Token."""
 
 import hashlib
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -25,7 +26,24 @@ def endpoint_id(identity: str, device: str | None) -> str | None:
     return f"tokenserver:{identity}:{device}" if device else None
 
 
-@sensitive_variables("credentials", "token")
+class _AccessToken(AccessToken):
+    """An AccessToken whose `jti` is unique.
+
+    twilio's own `jti` is `<API key SID>-<second>`: every token signed with the
+    key in the same second, for any user, would carry the same id. RFC 7519
+    asks for an id that is not accidentally reused, so a random part follows
+    the same prefix (`<key>-<second>-<32 hex digits>`).
+    """
+
+    def _generate_payload(self):
+        payload = super()._generate_payload()
+        payload["jti"] = f"{self.signing_key_sid}-{self.nbf}-{secrets.token_hex(16)}"
+        return payload
+
+
+# Every local of this frame and of the frames it calls (twilio's, PyJWT's
+# `key`) is hidden from error reports: they hold the API secret.
+@sensitive_variables()
 def sign(
     decision: Decision,
     *,
@@ -42,7 +60,7 @@ def sign(
         # AccessToken would mint an already-expired or default-lifetime token.
         raise ValueError("A token needs a positive lifetime.")
     issued_at = int(now.timestamp())
-    token = AccessToken(
+    token = _AccessToken(
         credentials.account_sid,
         credentials.api_key,
         credentials.api_secret,
