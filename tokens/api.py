@@ -6,6 +6,8 @@ from django.contrib.auth import authenticate, get_user_model, user_logged_in
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.db import transaction
 from django.utils import timezone
+from django.utils.decorators import method_decorator
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from knox import views as knox_views
 from knox.models import get_token_model
 from knox.settings import knox_settings
@@ -34,6 +36,7 @@ class NoStoreMixin:
         return response
 
 
+@method_decorator(sensitive_post_parameters("password"), name="dispatch")
 class LoginView(NoStoreMixin, APIView):
     """Exchange a username and password for a new API token."""
 
@@ -61,6 +64,7 @@ class LoginView(NoStoreMixin, APIView):
         super().check_throttles(request)
 
     @schema.login
+    @sensitive_variables()  # the password, then the new API token
     def post(self, request: Request) -> Response:
         data = _mapping_body(request)
         serializer = LoginSerializer(data=data)

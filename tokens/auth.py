@@ -8,6 +8,7 @@ from corsheaders.middleware import CorsMiddleware
 from django.db import connection
 from django.middleware.csrf import CsrfViewMiddleware
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 from knox.auth import TokenAuthentication
 from knox.crypto import hash_token
 from knox.settings import CONSTANTS, knox_settings
@@ -49,6 +50,7 @@ class ApiTokenAuthentication(TokenAuthentication):
     any query, and an expired one is refused; `prune_audit` deletes them.
     """
 
+    @sensitive_variables()  # the caller's API token, in every frame below
     def authenticate(self, request):
         try:
             header = get_authorization_header(request)

@@ -163,6 +163,8 @@ else:
     CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://tokenserver")}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Error reports (the DEBUG page, mails to ADMINS) also hide connection URLs.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "tokens.reporting.SecretsFilter"
 AUTH_USER_MODEL = "tokens.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
