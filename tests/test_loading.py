@@ -6,9 +6,11 @@ it must return on SQLite and on PostgreSQL, without HTTP.
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from django.contrib.auth.models import Group
+from django.db import connection
 
-from tokens import policy
+from tokens import loading, policy
 from tokens.loading import access_rows, load_rules, load_subject
 from tokens.models import GrantRule, Room, RoomAccess, User
 
@@ -117,3 +119,45 @@ def test_access_rows_are_the_users_and_groups_live_rows_by_room(alice, team, bob
     assert [row.pk for row in rows[:2]] == [sooner.pk, later.pk]
     assert {row.pk for row in rows[2:]} == {open_ended.pk, ends_later.pk}
     assert [row.room.name for row in rows] == ["alpha", "alpha", "beta", "beta"]
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="PostgreSQL's plans; SQLite has none"
+)
+def test_on_postgresql_group_names_are_read_by_key_not_by_a_scan(alice, team):
+    # Joined to auth_group, the statement made PostgreSQL hash all 1,000
+    # groups of the benchmark's data on every /token to name a user's 3.
+    groups = Group.objects.bulk_create(Group(name=f"g{n:04}") for n in range(1000))
+    GrantRule.objects.bulk_create(GrantRule(group=group, chat=True) for group in groups)
+    alice.groups.add(*groups[:3])
+    others = User.objects.bulk_create(
+        User(username=f"u{n}", twilio_identity=f"u{n}") for n in range(400)
+    )
+    member = User.groups.through
+    member.objects.bulk_create(  # 3 groups a user, as in the benchmark
+        member(user_id=user.pk, group_id=groups[(3 * n + k) % 1000].pk)
+        for n, user in enumerate(others)
+        for k in range(3)
+    )
+    rooms = Room.objects.bulk_create(Room(name=f"r{n:04}") for n in range(1000))
+    RoomAccess.objects.bulk_create(
+        RoomAccess(room=room, group=groups[n]) for n, room in enumerate(rooms)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")  # as autovacuum would have, at this size
+        sql = "EXPLAIN (FORMAT JSON) " + loading._RULES_SQL + loading._ROOM_SQL
+        cursor.execute(sql, [alice.pk, alice.pk, "r0001", alice.pk, alice.pk, "r0001"])
+        plan = cursor.fetchone()[0]
+    assert "auth_group" not in _scanned_whole(plan)
+    assert "tokens_room" not in _scanned_whole(plan)
+
+
+def _scanned_whole(plan) -> list[str]:
+    nodes, found = list(plan if isinstance(plan, list) else [plan]), []
+    while nodes:
+        node = nodes.pop()
+        node = node.get("Plan", node)
+        if node.get("Node Type") == "Seq Scan":
+            found.append(node["Relation Name"])
+        nodes += node.get("Plans", [])
+    return found
