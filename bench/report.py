@@ -276,6 +276,28 @@ def section_servers(results: dict) -> str:
     )
 
 
+def section_floor(results: dict) -> str:
+    found = results.get("floor")
+    if not found:
+        return ""
+    title = "## The floor: the same work without the framework (bench/floor.py)\n\n"
+    if "error" in found:
+        return f"{title}Skipped: {found['error']}\n"
+    variants = {k: v for k, v in found.items() if isinstance(v, dict)}
+    rounds = len(next(iter(variants.values()))["runs"])
+    return (
+        title + "The project's statements, Redis script, decision and signing called "
+        "from a bare WSGI app (no Django request handling, DRF, middleware, ORM "
+        "instances or health check), under the project's setting; alternated "
+        f"with the reference and the project, /token?room at 32 connections, "
+        f"{rounds} rounds, medians. The floor serves "
+        f"**{found['floor_vs_reference']}x** the reference's requests/s: what "
+        "these statements cost in Python with nothing around them. The project "
+        f"serves **{found['project_vs_floor']}x** the floor's.\n\n"
+        + table(MEDIAN_HEADER, median_rows(variants))
+    )
+
+
 def section_whatif(results: dict) -> str:
     found = results.get("whatif")
     if not found:
@@ -415,6 +437,7 @@ def markdown(results: dict) -> str:
         section_extras,
         section_logging,
         section_servers,
+        section_floor,
         section_whatif,
         section_in_process,
         section_profile,

@@ -18,8 +18,10 @@ process (bench/measure.py), then serves with gunicorn and loads with wrk
 3. rounds of the reference, the project and the bare reference app under
    the project's chosen setting, at 1 and 32 connections, alternating;
 4. /token without a room, /api/me/, login, a py-spy profile of /token,
-   request logging at INFO against WARNING, and the variants of
-   bench/whatif.py; worker RSS and CPU per request by process in every run.
+   request logging at INFO against WARNING, granian against gunicorn, the
+   same work without the framework (bench/floor.py) against the reference
+   and the project, and the variants of bench/whatif.py; worker RSS and CPU
+   per request by process in every run.
 
 Processes and services are in bench/servers.py, wrk and its accounting in
 bench/loadgen.py, the markdown in bench/report.py. Figures go to
@@ -410,6 +412,44 @@ def other_servers(run: Run, setting: Setting) -> None:
     }
 
 
+def floor(run: Run, setting: Setting) -> None:
+    """The project's work without the framework (bench/floor.py): the bare limit.
+
+    Served like the project (gunicorn.conf.py, the chosen setting) and
+    alternated with the reference and the project: how far the fixed
+    reference is from any server doing this work, and how far the project
+    is from the least this work costs in Python.
+    """
+    if run.options.sqlite:
+        run.results["floor"] = {"error": "PostgreSQL only (bench/floor.py: psycopg)"}
+        say(f"  skipped: {run.results['floor']['error']}")
+        return
+    env = app_env(run, **setting.env)
+    argv = ["-c", "gunicorn.conf.py", "bench.floor:application"]
+    try:
+        start_server(run, "floor", argv, env, ROOT)
+        warm(run, "floor")
+        labels = {
+            "reference (2 sync)": "reference",
+            f"project ({setting.name})": "project",
+            f"floor ({setting.name})": "floor",
+        }
+        found = alternate(run, labels, min(2, run.options.rounds))
+    except BenchError as exc:
+        run.results["floor"] = {"error": f"floor: {exc}"}
+        say(f"  skipped: {run.results['floor']['error']}")
+        return
+    finally:
+        stop_server(run, "floor")
+    reference, project, bare_limit = found.values()
+    run.results["floor"] = {
+        **found,
+        "floor_vs_reference": round(bare_limit["rps"] / reference["rps"], 3),
+        "project_vs_floor": round(project["rps"] / bare_limit["rps"], 3),
+        "project_vs_reference": round(project["rps"] / reference["rps"], 3),
+    }
+
+
 # (label, BENCH_WHATIF): changes bench/whatif.py applies to the project's app.
 WHATIFS = [
     ("as is", ""),
@@ -622,6 +662,13 @@ def print_summary(results: dict) -> None:
             f"granian instead of gunicorn: {servers['rps_gain_pct']:+}% req/s, "
             f"{servers['server_cpu_gain_pct']}% less worker CPU a request"
         )
+    limit = results.get("floor", {})
+    if "floor_vs_reference" in limit:
+        say(
+            "the same work without the framework (bench/floor.py): "
+            f"{limit['floor_vs_reference']:.2f}x the reference; the project "
+            f"{limit['project_vs_floor']:.2f}x of it"
+        )
     say("targets:")
     for found in results["targets"].values():
         verdict = "PASS" if found["pass"] else "FAIL"
@@ -657,6 +704,8 @@ def scenario(run: Run) -> None:
     logging_cost(run, setting)
     say("servers, gunicorn against granian:")
     other_servers(run, setting)
+    say("the same work without the framework (bench/floor.py):")
+    floor(run, setting)
     stop_server(run, "project")
     if not options.no_whatif:
         say("what if (bench/whatif.py), /token?room at 32 connections:")
