@@ -2,8 +2,9 @@
 
 Shows that limits and logouts hold across instances and survive a restart of
 both (API tokens in the database, lockouts in Redis), that the audit log has
-one row per issued token, and that the limited endpoints fail closed (503)
-while Redis is down and recover without a restart once it is back.
+one row per issued token, that the limited endpoints fail closed (503)
+while Redis is down and recover without a restart once it is back, and that
+no request fails when PostgreSQL ends every open connection (a restart).
 
     .venv/bin/python scripts/two_instances.py
 
@@ -50,7 +51,7 @@ REDIS_DOWN_LIMIT = 3.0  # seconds a limited request may take while Redis is down
 TOKEN_RATE = 5
 FAILURE_LIMIT = 3
 API_SECRET = "scaleout-" + secrets.token_hex(16)
-USERS = ("throttle", "lockout", "logout", "down", "recover")
+USERS = ("throttle", "lockout", "logout", "down", "recover", "cut")
 
 
 class CheckFailed(Exception):
@@ -593,6 +594,46 @@ def check_recovery(run: Run, ledger: Ledger) -> None:
     )
 
 
+def cut_connections(run: Run) -> int:
+    """End every server process of the app's database, as a PostgreSQL restart does."""
+    with admin_connection() as conn:
+        ended = conn.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = %s AND pid <> pg_backend_pid()",
+            (run.db_name,),
+        ).fetchall()
+    return sum(1 for (done,) in ended if done)
+
+
+def check_connections_cut(run: Run, ledger: Ledger) -> None:
+    """Each worker keeps its connection (CONN_MAX_AGE): cut them all, nothing fails.
+
+    The health check before a request's first query finds a dead connection
+    and opens a new one; without it, each worker's next request would fail.
+    """
+    user = "scaleout-cut"
+    api_token = login_token(run, "A", user)
+    for instance in "ABAB":  # every instance holds connections to cut
+        request(run, instance, "GET", "/api/me/", token=api_token)
+    cut = cut_connections(run)
+    # Several requests on each instance, so that both workers of each serve.
+    answers = [
+        request(run, instance, "GET", "/api/me/", token=api_token)
+        for instance in "AB" * 5
+    ]
+    tokens = [get_token(run, instance, api_token) for instance in "AB"]
+    outcomes = sorted({str(a.status) for a in [*answers, *tokens]})
+    check(
+        "g",
+        cut >= 2
+        and all(a.status == 200 for a in answers)
+        and all(ledger.issued(answer, run.identities[user]) for answer in tokens),
+        f"PostgreSQL ended the {cut} server connections of the app's database "
+        f"(as a restart or failover does): then {len(answers)} /api/me/ and "
+        f"{len(tokens)} /token on A and B answered {', '.join(outcomes)}",
+    )
+
+
 def scenario(run: Run) -> None:
     run.redis_port = free_port()
     create_database(run)
@@ -621,6 +662,7 @@ def scenario(run: Run) -> None:
     check_audit(run, ledger)
     check_redis_down(run, tokens["down"])
     check_recovery(run, ledger)
+    check_connections_cut(run, ledger)
     check_audit(run, ledger, label="d, again")
     check_logs(run)
 
