@@ -3,8 +3,15 @@
 import csv
 
 from django.conf import settings
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    StreamingHttpResponse,
+)
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.utils import timezone
@@ -16,10 +23,10 @@ from tokens.timeutil import iso_utc
 
 def effective_access(model_admin, request: HttpRequest, object_id: str) -> HttpResponse:
     """Every grant and room a user would get now, with the rule behind it."""
-    if not object_id.isdigit():
+    if not (object_id.isascii() and object_id.isdigit()):  # "²".isdigit() too
         raise Http404
     user = get_object_or_404(User, pk=object_id)
-    if not model_admin.has_view_permission(request, user):
+    if not may_see_effective_access(model_admin, request, user):
         raise PermissionDenied
     summary, demo = access.current_summary(user, now=timezone.now())
     context = {
@@ -31,6 +38,17 @@ def effective_access(model_admin, request: HttpRequest, object_id: str) -> HttpR
         "demo": demo,
     }
     return TemplateResponse(request, "admin/tokens/effective_access.html", context)
+
+
+# The page shows the user's grant rules and room access: staff who may not
+# view those models (their inlines are hidden) may not read them here either.
+ACCESS_PERMISSIONS = ("tokens.view_grantrule", "tokens.view_roomaccess")
+
+
+def may_see_effective_access(model_admin, request: HttpRequest, user=None) -> bool:
+    return model_admin.has_view_permission(request, user) and request.user.has_perms(
+        ACCESS_PERMISSIONS
+    )
 
 
 def masked(value: str) -> str:
@@ -101,7 +119,13 @@ def audit_csv(model_admin, request: HttpRequest) -> StreamingHttpResponse:
     """The audit rows the changelist shows with its current filters, as CSV."""
     if not model_admin.has_view_permission(request):
         raise PermissionDenied
-    changelist = model_admin.get_changelist_instance(request)
+    try:
+        changelist = model_admin.get_changelist_instance(request)
+    except IncorrectLookupParameters:
+        return HttpResponseBadRequest(
+            "These filters are not valid: export from the audit log's own links.",
+            content_type="text/plain",
+        )
     rows = changelist.get_queryset(request).values_list(*CSV_FIELDS).iterator()
     writer = csv.writer(_Echo())
 
