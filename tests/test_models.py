@@ -53,6 +53,19 @@ def test_identity_does_not_change_when_the_username_changes(db):
     assert user.twilio_identity == "jane_doe"
 
 
+def test_clearing_an_identity_derives_it_again_without_counting_the_users_own(db):
+    # Staff clear the field in the admin to have it derived: the user's own
+    # stored identity does not make the name "taken".
+    user = User.objects.create_user("bob")
+    user.twilio_identity = ""
+    user.save()
+
+    user.refresh_from_db()
+    assert user.twilio_identity == "bob"
+    other = User.objects.create_user("bob.")  # reduces to "bob" too
+    assert other.twilio_identity == "bob_2"
+
+
 def test_staff_can_set_an_identity_on_creation_and_change_it_later(db):
     user = User.objects.create_user("jane.doe", twilio_identity="Jane_1")
     user.refresh_from_db()

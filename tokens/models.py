@@ -37,10 +37,11 @@ class User(AbstractUser):
         names = identity.candidates(self.get_username())
         while True:
             batch = list(islice(names, 20))
+            # The user's own stored identity is not taken by someone else.
             taken = set(
-                User.objects.filter(twilio_identity__in=batch).values_list(
-                    "twilio_identity", flat=True
-                )
+                User.objects.filter(twilio_identity__in=batch)
+                .exclude(pk=self.pk)
+                .values_list("twilio_identity", flat=True)
             )
             for name in (name for name in batch if name not in taken):
                 self.twilio_identity = name
