@@ -226,6 +226,42 @@ def test_room_closed_after_the_page_loaded_shows_the_servers_refusal(
     ]
 
 
+def test_listed_rooms_user_without_a_room_gets_a_token_without_video(
+    new_page, alice_rooms
+):
+    # The room list's first option says "no room (video left out)": video
+    # checked with no room would be refused (room_required).
+    page = new_page()
+    log_in(page, "alice")
+    page.goto("/get-token/")
+    expect(page.get_by_label("video")).to_be_checked()
+
+    answer = ask_for_token(page, "")
+
+    assert answer.status == 200
+    _, _, claims = shown_token(page)
+    assert set(claims["grants"]) == {"identity", "chat"}
+    assert answer.json()["grants"] == ["chat"]
+
+
+def test_no_grant_checked_asks_for_one_instead_of_getting_every_grant(
+    new_page, alice_rooms
+):
+    # Sent without `grants`, /token gives every default grant.
+    page = new_page()
+    log_in(page, "alice")
+    page.goto("/get-token/")
+    page.get_by_label("Room").select_option("standup")
+    for grant in ("video", "chat"):
+        page.get_by_label(grant).uncheck()
+
+    page.get_by_role("button", name="Get a token").click()
+
+    expect(page.locator("#token-error")).to_have_text("Choose at least one grant.")
+    expect(page.locator("#token-result")).to_be_hidden()
+    assert not TokenEvent.objects.exists()
+
+
 def test_any_room_user_typing_an_inactive_room_sees_the_servers_refusal(
     new_page, transactional_db
 ):

@@ -47,8 +47,21 @@
     event.preventDefault();
     const data = new FormData(form);
     const body = new URLSearchParams();
-    const grants = data.getAll("grants");
-    if (grants.length) body.set("grants", grants.join(","));
+    let grants = data.getAll("grants");
+    const room = (data.get("room") || "").trim();
+    // "listed" video needs a room: without one, video is left out, as the
+    // room list's first option says.
+    if (form.dataset.video === "listed" && !room) {
+      grants = grants.filter((grant) => grant !== "video");
+    }
+    if (!grants.length) {
+      // Sent without grants, /token would give every default grant.
+      refuse(room || form.dataset.video !== "listed"
+        ? "Choose at least one grant."
+        : "Choose a room for video, or another grant.");
+      return;
+    }
+    body.set("grants", grants.join(","));
     for (const name of ["room", "ttl"]) {
       const value = (data.get(name) || "").trim();
       if (value) body.set(name, value);
