@@ -213,6 +213,27 @@ def test_login_accepts_a_form_body(alice):
     assert_token_works(response.json()["token"], "alice")
 
 
+@pytest.mark.parametrize(
+    ("field", "pairs"),
+    [
+        ("username", [("username", "alice"), ("username", "bob"), ("password", "x")]),
+        ("password", [("username", "alice"), ("password", "no"), ("password", "x")]),
+        ("device", [("username", "alice"), ("password", "x"), *[("device", "d")] * 2]),
+    ],
+)
+def test_login_form_repeating_a_field_is_refused_without_logging_in(
+    alice, bob, field, pairs
+):
+    # The last value would win silently: alice's name, bob's session.
+    pairs = [(name, PASSWORD if value == "x" else value) for name, value in pairs]
+    response = APIClient().post(
+        LOGIN, urlencode(pairs), content_type="application/x-www-form-urlencoded"
+    )
+
+    body = assert_refused(response, 400, "invalid")
+    assert body["fields"] == {field: ["Give this field only once."]}
+
+
 # Lockout
 
 

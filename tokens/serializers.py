@@ -82,7 +82,18 @@ class LoginSerializer(serializers.Serializer):
     )
 
     def to_internal_value(self, data):
-        if isinstance(data, Mapping) and not isinstance(data, MultiValueDict):
+        if isinstance(data, MultiValueDict):
+            # A form repeating a field: the last value would win silently.
+            repeated = [
+                name
+                for name in ("username", "password", "device")
+                if len(data.getlist(name)) > 1
+            ]
+            if repeated:
+                raise serializers.ValidationError(
+                    {repeated[0]: ["Give this field only once."]}
+                )
+        elif isinstance(data, Mapping):
             wrong = [
                 name
                 for name in ("username", "password", "device")
