@@ -155,6 +155,20 @@ def test_login_while_database_fails_is_refused_503_and_creates_no_session(alice)
 
 
 @committing
+@pytest.mark.parametrize("path", ["/token", "/api/me/", "/"])
+def test_a_logged_in_browser_while_database_fails_gets_503_not_500(alice, path):
+    # With a session cookie, Django's CSRF check loads the session from the
+    # database before any view runs.
+    client = APIClient(raise_request_exception=False)
+    client.force_login(alice)
+    with database_failing():
+        response = client.get(path, HTTP_SEC_FETCH_SITE="same-origin")
+
+    assert_database_unavailable(response)
+    assert not TokenEvent.objects.exists()
+
+
+@committing
 def test_health_check_while_database_fails_answers_503():
     with database_failing():
         response = APIClient().get("/healthz")

@@ -6,6 +6,7 @@ secret (the Twilio API secret, the caller's API token) in the body or in what
 a log handler would write.
 """
 
+import io
 import json
 import logging
 from urllib.parse import urlencode
@@ -364,7 +365,8 @@ def test_oversized_login_is_a_json_400_and_logs_nobody_in(
 ):
     response = APIClient().post(LOGIN, raw, content_type=content_type)
 
-    assert_json_error(response, 400, 413)
+    body = assert_json_error(response, 400)
+    assert body["code"] in ("invalid", "parse_error"), body  # codes README lists
     assert PASSWORD not in written_logs(caplog)
     assert_no_secret(response, caplog)
     assert not ApiToken.objects.exists()
@@ -512,6 +514,79 @@ def test_unknown_charset_is_a_clean_answer_never_a_server_error(
         body = assert_json_error(response, 400, 415)
         assert_refusal_recorded(User.objects.get(username="alice"), body["code"])
     assert_no_secret(response, caplog, alice_token)
+
+
+def wsgi_call(path: str, query: str, content_type: str, api_token: str):
+    """The production WSGI entry point, called as a server calls it."""
+    from tokenserver.wsgi import application
+
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": path,
+        "QUERY_STRING": query,
+        "CONTENT_TYPE": content_type,
+        "SERVER_NAME": "testserver",
+        "SERVER_PORT": "80",
+        "HTTP_HOST": "testserver",
+        "HTTP_AUTHORIZATION": f"Token {api_token}",
+        "REMOTE_ADDR": "127.0.0.1",
+        "wsgi.input": io.BytesIO(b""),
+        "wsgi.url_scheme": "http",
+        "wsgi.errors": io.StringIO(),
+    }
+    started = []
+    body = b"".join(
+        application(environ, lambda status, headers: started.append(status))
+    )
+    return started[0], json.loads(body)
+
+
+@pytest.mark.parametrize("charset", ["rot13", "hex", "base64", "zlib", "utf-8"])
+def test_a_charset_that_is_not_a_text_encoding_is_415_not_the_servers_500(
+    alice_token, charset
+):
+    # Django decodes the query string with the declared charset before any of
+    # its handlers run: LookupError, which only the server would catch.
+    status, body = wsgi_call(
+        TOKEN, "room=standup", f"text/plain; charset={charset}", alice_token
+    )
+
+    if charset == "utf-8":
+        assert status.startswith("200"), body
+        assert body["room"] == "standup"
+    else:
+        assert status.startswith("415"), body
+        assert body["code"] == "unsupported_media_type"
+        assert "token" not in body
+        assert_nothing_written()
+
+
+@pytest.mark.parametrize("path", [TOKEN, ME, LOGIN])
+def test_a_format_no_renderer_serves_is_a_404_with_a_code(alice_api, path):
+    # DRF's ?format= raises Django's Http404, which carried no `code`.
+    if path == LOGIN:
+        response = alice_api.post(f"{path}?format=xml", {}, format="json")
+    else:
+        response = alice_api.get(path, {"format": "xml"})
+
+    body = assert_json_error(response, 404)
+    assert body["code"] == "not_found"
+    assert_nothing_written()
+
+
+def test_a_newline_in_the_path_cannot_forge_a_request_log_line(alice_api, caplog):
+    forged = "2030-01-01 00:00:00,000 INFO tokenserver.requests POST /x 200"
+    alice_api.get(f"/token%0A{forged.replace(' ', '%20')}")
+
+    text = logging.Formatter(settings.LOGGING["formatters"]["text"]["format"])
+    lines = [
+        text.format(record)
+        for record in caplog.records
+        if record.name == "tokenserver.requests"
+    ]
+    assert len(lines) == 1
+    assert "\n" not in lines[0]
+    assert "\\n" + forged in lines[0]  # shown escaped, on the request's own line
 
 
 # --- methods -----------------------------------------------------------------
@@ -680,6 +755,22 @@ def test_rotating_x_forwarded_for_and_sessions_does_not_escape_the_user_throttle
         assert body["code"] == "throttled"
         assert_no_secret(refused, caplog, *tokens)
     assert list(TokenEvent.objects.values_list("outcome", flat=True)) == ["issued"] * 3
+
+
+@pytest.mark.parametrize("method", ["OPTIONS", "PUT", "DELETE", "HEAD"])
+def test_options_and_refused_methods_do_not_spend_the_token_budget(
+    monkeypatch, alice_in_room, method
+):
+    monkeypatch.setattr(
+        throttles.TokenRateThrottle, "THROTTLE_RATES", {"token": "2/min"}
+    )
+    client = bearer(api_token_for(alice_in_room.user))
+    for _ in range(3):
+        client.generic(method, TOKEN)
+
+    answers = [client.get(TOKEN, {"room": "standup"}) for _ in range(3)]
+
+    assert [answer.status_code for answer in answers] == [200, 200, 429]
 
 
 # --- login -------------------------------------------------------------------

@@ -79,12 +79,32 @@ def test_me_lists_alices_grants_and_her_open_and_upcoming_rooms(
     assert parse_iso(upcoming["ends_at"]) == alice_tomorrow.ends_at
 
 
+def test_me_is_never_cached(alice, client_for):
+    # It names the user's rooms and grants: no shared cache may keep it.
+    response = client_for(alice).get("/api/me/")
+
+    assert response.status_code == 200
+    assert response["Cache-Control"] == "no-store"
+
+
 def test_me_reports_the_token_lifetimes(alice, client_for, settings):
     settings.TOKENSERVER_DEFAULT_TTL = 600
     settings.TOKENSERVER_DEFAULT_MAX_TTL = 1800
     body = client_for(alice).get("/api/me/").json()
     assert body["default_ttl"] == 600
     assert body["max_ttl"] == 1800
+
+
+def test_me_default_ttl_is_what_token_gives_without_ttl_even_below_the_minimum(
+    alice, alice_in_room, client_for, settings
+):
+    settings.TOKENSERVER_DEFAULT_TTL = 60  # below the 180 s a token lasts at least
+    client = client_for(alice)
+
+    me = client.get("/api/me/").json()
+    issued = client.get("/token", {"room": "standup"}).json()
+
+    assert me["default_ttl"] == issued["ttl"] == 180
 
 
 def test_me_shows_a_group_rule_and_group_room_as_their_source(alice, client_for, retro):

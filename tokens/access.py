@@ -89,7 +89,7 @@ def summarize(
         ],
         video=permitted.video,
         max_ttl=ceiling,
-        default_ttl=min(limits.default_ttl, ceiling),
+        default_ttl=policy.default_ttl(permitted, limits),
         sources=permitted.sources,
         rooms=[
             RoomEntry(

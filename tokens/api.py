@@ -156,7 +156,7 @@ class TokenView(NoStoreMixin, APIView):
         )
 
 
-class MeView(APIView):
+class MeView(NoStoreMixin, APIView):
     """The user's identity, the grants they may get now and the rooms they may join."""
 
     @schema.me
@@ -210,7 +210,10 @@ def _post_params(request: Request) -> Mapping:
 
 
 def _mapping_body(request: Request) -> Mapping:
-    data = request.data
+    try:
+        data = request.data
+    except (RequestDataTooBig, TooManyFieldsSent) as exc:
+        raise exceptions.ValidationError({"body": ["The body is too large."]}) from exc
     if not isinstance(data, Mapping):
         raise exceptions.ValidationError({"body": ["Send a JSON object or a form."]})
     return data

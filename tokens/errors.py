@@ -5,11 +5,13 @@ errors add `"fields": {<name>: [<messages>]}`.
 """
 
 import logging
+import sys
 from collections.abc import Iterable
 from typing import Any
 
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db import DatabaseError
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 
 logger = logging.getLogger(__name__)
@@ -135,6 +137,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Any:
         # The transaction is rolled back by DRF's handler: nothing half-written.
         logger.error("database error: %s", type(exc).__name__)
         exc = DatabaseUnavailable()
+    elif isinstance(exc, Http404):  # e.g. DRF's ?format= naming no renderer
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
     response = drf_exception_handler(exc, context)
     if response is None or not isinstance(exc, exceptions.APIException):
         return response
@@ -200,4 +206,10 @@ def page_not_found(request: Any, exception: Exception | None = None) -> JsonResp
 
 
 def server_error(request: Any) -> JsonResponse:
+    # Django calls this while it handles the exception. A database failing
+    # outside a DRF view (the CSRF check loading a browser's session, a page)
+    # is the same outage as inside one: 503, not 500.
+    if isinstance(sys.exc_info()[1], DatabaseError):
+        unavailable = DatabaseUnavailable()
+        return json_error(503, unavailable.default_code, str(unavailable.detail))
     return json_error(500, "server_error", "Server error.")

@@ -245,11 +245,16 @@ def _check_requested(
     return requested
 
 
+def default_ttl(permitted: Permitted, limits: Limits) -> int:
+    """The lifetime of a token asked for without `ttl`."""
+    # A misconfigured default (0, 60) never yields a token below MIN_TTL.
+    return min(max(limits.default_ttl, MIN_TTL), max_ttl(permitted, limits))
+
+
 def _requested_ttl(permitted: Permitted, params: Params, limits: Limits) -> int:
     ceiling = max_ttl(permitted, limits)
     if params.ttl is None:
-        # A misconfigured default (0, 60) never yields a token below MIN_TTL.
-        return min(max(limits.default_ttl, MIN_TTL), ceiling)
+        return default_ttl(permitted, limits)
     if not MIN_TTL <= params.ttl <= ceiling:
         raise errors.InvalidParameter(
             "ttl", f"Ensure ttl is between {MIN_TTL} and {ceiling} seconds."

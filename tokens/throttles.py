@@ -21,6 +21,7 @@ from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import RedisError
 from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
+from rest_framework.views import APIView
 
 from tokens import errors
 
@@ -76,6 +77,8 @@ class FailClosedMixin:
     _wait: float | None = None
 
     def allow_request(self, request, view):
+        if not _spends_budget(request, view):
+            return True
         try:
             cache = caches["default"]
             if not isinstance(cache, RedisCache) or self.rate is None:
@@ -97,6 +100,21 @@ class FailClosedMixin:
         if self._wait is not None:
             return self._wait
         return super().wait()
+
+
+def _spends_budget(request, view) -> bool:
+    """OPTIONS describes an API endpoint, and a method it does not serve is
+    refused with 405 right after the throttles: neither spends the budget."""
+    if not isinstance(view, APIView):
+        return True  # the login pages count every request they throttle
+    method = getattr(request, "method", "").lower()
+    # Django's View.setup() adds `head` for any view with `get`: 405 all the
+    # same when the view leaves it out of http_method_names.
+    return (
+        method != "options"
+        and method in view.http_method_names
+        and callable(getattr(view, method, None))
+    )
 
 
 class TokenRateThrottle(FailClosedMixin, UserRateThrottle):

@@ -1,9 +1,58 @@
 """WSGI entry point for production servers."""
 
+import codecs
 import os
 
 from django.core.wsgi import get_wsgi_application
+from django.utils.http import parse_header_parameters
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tokenserver.settings")
 
-application = get_wsgi_application()
+UNSUPPORTED_CHARSET = (
+    b'{"detail": "The charset of this body is not a text encoding.", '
+    b'"code": "unsupported_media_type"}'
+)
+
+
+def refusing_binary_charsets(app):
+    """Answer 415 to a Content-Type whose charset is a codec but not text.
+
+    Django builds the request from `charset=rot13` (or hex, base64, zlib)
+    and decodes the query string with it before any of its handlers run:
+    LookupError, and the server's bare 500. Unknown charsets are Django's
+    to ignore, as it does.
+    """
+
+    def application(environ, start_response):
+        _, params = parse_header_parameters(environ.get("CONTENT_TYPE", ""))
+        if not _decodes_text(params.get("charset")):
+            start_response(
+                "415 Unsupported Media Type",
+                [
+                    ("Content-Type", "application/json"),
+                    ("Content-Length", str(len(UNSUPPORTED_CHARSET))),
+                ],
+            )
+            return [UNSUPPORTED_CHARSET]
+        return app(environ, start_response)
+
+    return application
+
+
+def _decodes_text(charset: str | None) -> bool:
+    if not charset:
+        return True
+    try:
+        codecs.lookup(charset)
+    except LookupError:
+        return True  # unknown: Django ignores it
+    try:
+        b"a".decode(charset)  # b"" would skip the codec
+    except LookupError:  # "'rot13' is not a text encoding"
+        return False
+    except ValueError:  # a text codec refusing this byte
+        return True
+    return True
+
+
+application = refusing_binary_charsets(get_wsgi_application())
