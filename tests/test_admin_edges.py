@@ -116,6 +116,16 @@ def test_audit_log_drill_down_past_year_9999_is_a_bad_filter_not_a_500(staff, qu
     assert response["Location"].endswith("?e=1")
 
 
+@pytest.mark.parametrize("value", ["%00", "no-such-outcome", "x" * 300])
+def test_audit_log_outcome_filter_with_an_unknown_value_lists_nothing(staff, value):
+    TokenEvent.objects.create(identity="erin", outcome="issued")
+
+    response = staff.get(f"{AUDIT}?outcome={value}")
+
+    assert response.status_code == 200
+    assert "erin" not in html_of(response)
+
+
 @pytest.mark.parametrize("object_id", ["%C2%B2", "%D9%A3", "1.0", "-1"])
 def test_effective_access_of_an_id_that_is_not_ascii_digits_is_404(
     staff, alice, object_id

@@ -248,7 +248,15 @@ class OutcomeFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         value = self.value()
-        return queryset.filter(outcome=value) if value else queryset
+        if not value:
+            return queryset
+        # Only outcomes the log can hold: PostgreSQL refuses some text (a NUL)
+        # outright, which would read as the database failing.
+        return (
+            queryset.filter(outcome=value)
+            if value in audit.outcomes()
+            else queryset.none()
+        )
 
 
 @admin.register(TokenEvent)
