@@ -1,5 +1,7 @@
 # Production image: gunicorn serving tokenserver, static files by WhiteNoise.
-# Configure it with the variables of deploy/production.env.
+# Configure it with the variables of deploy/production.env, given at run time
+# (docker run --env-file deploy/production.env): .dockerignore keeps every
+# env file out of the image.
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 GUNICORN_BIND=0.0.0.0:8000
 WORKDIR /app

@@ -1,18 +1,36 @@
-"""Gunicorn settings for production; each can be overridden from the environment."""
+"""Gunicorn settings for production; each can be overridden from the environment.
+
+gunicorn reads this file before Django reads `.env`: its variables must be
+real environment variables (a `.env` line setting them is never seen here).
+"""
 
 import os
 
-bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
+
+def whole_number(name: str, default: int, *, minimum: int) -> int:
+    """A whole-number variable; unset or empty means the default.
+
+    int() would fail with "invalid literal" naming no variable.
+    """
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return default
+    if not (text.isascii() and text.isdigit()) or int(text) < minimum:
+        raise SystemExit(f"{name} must be a whole number of at least {minimum}.")
+    return int(text)
+
+
+bind = os.environ.get("GUNICORN_BIND", "").strip() or "0.0.0.0:8000"
 # Token requests are short and CPU-bound (hash, sign): one sync worker per core
 # and one spare keeps latency flat. See docs/performance.md.
-workers = int(os.environ.get("WEB_CONCURRENCY", str((os.cpu_count() or 1) + 1)))
-worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "sync")
-threads = int(os.environ.get("GUNICORN_THREADS", "1"))
-timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+workers = whole_number("WEB_CONCURRENCY", (os.cpu_count() or 1) + 1, minimum=1)
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "").strip() or "sync"
+threads = whole_number("GUNICORN_THREADS", 1, minimum=1)
+timeout = whole_number("GUNICORN_TIMEOUT", 30, minimum=0)
 graceful_timeout = 30
 keepalive = 5
 # Recycle workers now and then so a slow leak never grows without bound.
-max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "20000"))
+max_requests = whole_number("GUNICORN_MAX_REQUESTS", 20000, minimum=0)
 max_requests_jitter = max_requests // 10
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
 errorlog = "-"

@@ -428,6 +428,37 @@ def test_listed_origin_can_read_the_issued_token(alice_in_room, client_for, sett
     assert response["Access-Control-Allow-Origin"] == APP_ORIGIN
 
 
+def exposed_headers(response) -> set[str]:
+    value = response.get("Access-Control-Expose-Headers", "")
+    return {name.strip().lower() for name in value.split(",") if name.strip()}
+
+
+def test_listed_origin_can_read_retry_after_and_the_request_id(db, settings):
+    """A web client told to wait Retry-After seconds must be able to read it:
+    browsers hide every response header not exposed to the origin."""
+    settings.CORS_ALLOWED_ORIGINS = [APP_ORIGIN]
+    client = APIClient()
+
+    refused = client.get("/token", HTTP_ORIGIN=APP_ORIGIN)
+
+    assert refused.status_code == 401
+    assert refused["Access-Control-Allow-Origin"] == APP_ORIGIN
+    assert refused["WWW-Authenticate"].startswith("Token")
+    assert {"retry-after", "www-authenticate", "x-request-id"} <= exposed_headers(
+        refused
+    )
+
+
+def test_unlisted_origin_is_exposed_no_headers(db, settings):
+    settings.CORS_ALLOWED_ORIGINS = [APP_ORIGIN]
+
+    response = APIClient().get("/token", HTTP_ORIGIN="https://evil.example.com")
+
+    assert response.status_code == 401
+    assert "Access-Control-Allow-Origin" not in response
+    assert "Access-Control-Expose-Headers" not in response
+
+
 @pytest.mark.parametrize(
     ("listed", "origin"),
     [

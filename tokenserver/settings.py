@@ -1,55 +1,38 @@
-"""Settings for tokenserver, read from the environment (and `.env`, see README)."""
+"""Settings for tokenserver, read from the environment (and `.env`, see README).
+
+Each variable is read by a helper of tokenserver/envvars.py: a value it
+cannot use stops startup naming the variable, never printing the value.
+"""
 
 from datetime import timedelta
 from pathlib import Path
 
-import environ
 from django.core.exceptions import ImproperlyConfigured
+
+from tokenserver.envvars import (
+    cache_config,
+    database_config,
+    env,
+    env_bool,
+    env_int,
+    env_list,
+    env_proxy_ssl_header,
+    env_rate,
+    env_seconds,
+    env_str,
+    env_word,
+    raw_env,
+    read_dot_env,
+    redis_location,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-env = environ.Env()
-
-
-def raw_env(*names: str) -> tuple[str, str] | None:
-    """Return (name, value) of the first variable set, without interpolation.
-
-    django-environ expands values starting with `$` as references to other
-    variables and prints the value when that fails; secrets may start with `$`.
-    """
-    for name in names:
-        value = env.ENVIRON.get(name)
-        if value is not None:
-            return name, value
-    return None
-
-
-TRUE_WORDS = frozenset({"true", "yes", "on", "1"})
-FALSE_WORDS = frozenset({"false", "no", "off", "0"})
-
-
-def env_bool(name: str, *, default: bool) -> bool:
-    """A yes/no variable; unset or empty means the default.
-
-    django-environ reads any word it does not know ("ture", "enabled") as
-    false, so a typo would silently turn a setting off: here it is an error.
-    """
-    found = raw_env(name)
-    word = found[1].strip().lower() if found else ""
-    if not word:
-        return default
-    if word in TRUE_WORDS or word in FALSE_WORDS:
-        return word in TRUE_WORDS
-    raise ImproperlyConfigured(
-        f"{name} must be true or false (or yes/no, on/off, 1/0)."
-    )
-
-
 # Real environment variables win over `.env`: read_env never overwrites them.
 if env_bool("DJANGO_READ_DOT_ENV_FILE", default=True):
-    env_file = Path(env.str("DJANGO_ENV_FILE", default=str(BASE_DIR / ".env")))
+    env_file = Path(env_str("DJANGO_ENV_FILE") or BASE_DIR / ".env")
     if env_file.is_file():
-        env.read_env(env_file)
+        read_dot_env(env_file)
 
 
 DEBUG = env_bool("DJANGO_DEBUG", default=False)
@@ -60,7 +43,7 @@ if not SECRET_KEY:
             "DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off."
         )
     SECRET_KEY = "django-insecure-local-development-only"  # noqa: S105
-ALLOWED_HOSTS = env.list(
+ALLOWED_HOSTS = env_list(
     "DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"] if DEBUG else []
 )
 
@@ -113,7 +96,9 @@ TEMPLATES = [
 ]
 
 DATABASES = {
-    "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
+    "default": database_config(
+        "DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
+    )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL and immediate transactions let concurrent writers wait instead of
@@ -126,13 +111,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         }
     )
 else:
-    DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
+    DATABASES["default"]["CONN_MAX_AGE"] = env_int("DJANGO_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         # A database that does not answer costs seconds, not minutes.
         options = DATABASES["default"].setdefault("OPTIONS", {})
         options.setdefault(
-            "connect_timeout", env.int("DJANGO_DB_CONNECT_TIMEOUT", default=3)
+            "connect_timeout", env_int("DJANGO_DB_CONNECT_TIMEOUT", default=3)
         )
         # Prepared statements: a query run 5 times on a connection is planned
         # once. Planning was 1.3 of the 1.7 ms PostgreSQL spent on a /token;
@@ -143,9 +128,30 @@ else:
             options.setdefault("prepare_threshold", 5)
 
 # The cache holds throttle counters and login lockouts: with several processes
-# or instances it must be Redis, so that the limits are shared.
-REDIS_URL = env.str("REDIS_URL", default="") or env.str("CACHE_URL", default="")
-if REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
+# or instances it must be Redis, so that the limits are shared. A value that
+# is set but unusable stops startup: a silent fallback to a cache per process
+# would stop sharing them.
+REDIS_TIMEOUT = env_seconds("REDIS_TIMEOUT", default=0.5)
+_cache_name = "REDIS_URL" if env_str("REDIS_URL") else "CACHE_URL"
+_cache_url = env_str(_cache_name)
+REDIS_URL = ""
+if not _cache_url:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "tokenserver",
+        }
+    }
+elif _cache_name == "REDIS_URL" or _cache_url.split(":", 1)[0].lower() in {
+    # What django-environ would hand to the Redis backend.
+    "redis",
+    "rediss",
+    "unix",
+    "rediscache",
+    "valkey",
+    "valkeys",
+}:
+    REDIS_URL = redis_location(_cache_name, _cache_url)
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
@@ -154,13 +160,13 @@ if REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
             # Fail fast when Redis is down or slow: throttled endpoints then
             # answer 503 instead of hanging (see tokens/throttles.py).
             "OPTIONS": {
-                "socket_connect_timeout": env.float("REDIS_TIMEOUT", default=0.5),
-                "socket_timeout": env.float("REDIS_TIMEOUT", default=0.5),
+                "socket_connect_timeout": REDIS_TIMEOUT,
+                "socket_timeout": REDIS_TIMEOUT,
             },
         }
     }
 else:
-    CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://tokenserver")}
+    CACHES = {"default": cache_config(_cache_name, _cache_url)}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Error reports (the DEBUG page, mails to ADMINS) also hide connection URLs.
@@ -197,7 +203,7 @@ STORAGES = {
 # HTTPS. Safe defaults with DEBUG off; the proxy header only when a proxy
 # that sets it (and strips it from clients) is in front.
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", default=not DEBUG)
-SECURE_HSTS_SECONDS = env.int(
+SECURE_HSTS_SECONDS = env_int(
     "DJANGO_SECURE_HSTS_SECONDS", default=0 if DEBUG else 3600
 )
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool(
@@ -206,21 +212,19 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool(
 SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", default=False)
 SESSION_COOKIE_SECURE = env_bool("DJANGO_SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = env_bool("DJANGO_CSRF_COOKIE_SECURE", default=not DEBUG)
-CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 # The CSRF secret lives in the session, not a cookie another site could plant.
 CSRF_USE_SESSIONS = True
-_proxy_header = env.str("DJANGO_SECURE_PROXY_SSL_HEADER", default="")
-SECURE_PROXY_SSL_HEADER = tuple(_proxy_header.split(",", 1)) if _proxy_header else None
+SECURE_PROXY_SSL_HEADER = env_proxy_ssl_header("DJANGO_SECURE_PROXY_SSL_HEADER")
 
 # CORS for web clients on other origins: off unless origins are listed.
-# Spaces after commas are common in lists written by hand: not part of origins.
-CORS_ALLOWED_ORIGINS = [
-    origin.strip()
-    for origin in env.list("DJANGO_CORS_ALLOWED_ORIGINS", default=[])
-    if origin.strip()
-]
+CORS_ALLOWED_ORIGINS = env_list("DJANGO_CORS_ALLOWED_ORIGINS", default=[])
 CORS_URLS_REGEX = r"^/(token|api/.*)$"
 CORS_ALLOW_CREDENTIALS = False  # API tokens travel in a header, not cookies
+# Response headers a web client may read besides the CORS-safelisted ones:
+# how long to wait after 429/503, which credentials a 401 asks for, and the
+# id to quote in a support request.
+CORS_EXPOSE_HEADERS = ["Retry-After", "WWW-Authenticate", "X-Request-ID"]
 
 REST_FRAMEWORK = {
     # Token first: an unauthenticated request then gets 401 with
@@ -237,12 +241,12 @@ REST_FRAMEWORK = {
     ],
     "EXCEPTION_HANDLER": "tokens.errors.exception_handler",
     "DEFAULT_THROTTLE_RATES": {
-        "token": env.str("TOKENSERVER_TOKEN_RATE", default="60/min"),
-        "login": env.str("TOKENSERVER_LOGIN_RATE", default="30/min"),
+        "token": env_rate("TOKENSERVER_TOKEN_RATE", default="60/min"),
+        "login": env_rate("TOKENSERVER_LOGIN_RATE", default="30/min"),
     },
     # Without it DRF keys throttles on the whole X-Forwarded-For header,
     # which any client can rotate.
-    "NUM_PROXIES": env.int("DJANGO_NUM_PROXIES", default=0),
+    "NUM_PROXIES": env_int("DJANGO_NUM_PROXIES", default=0),
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
@@ -268,9 +272,11 @@ SPECTACULAR_SETTINGS = {
 REST_KNOX = {
     "TOKEN_MODEL": "tokens.ApiToken",
     "TOKEN_TTL": timedelta(
-        seconds=env.int("TOKENSERVER_API_TOKEN_TTL", default=7 * 86400)
+        seconds=env_int("TOKENSERVER_API_TOKEN_TTL", default=7 * 86400, minimum=1)
     ),
-    "TOKEN_LIMIT_PER_USER": env.int("TOKENSERVER_API_TOKEN_LIMIT", default=None),
+    "TOKEN_LIMIT_PER_USER": env_int(
+        "TOKENSERVER_API_TOKEN_LIMIT", default=None, minimum=1
+    ),
     "AUTO_REFRESH": False,
 }
 KNOX_TOKEN_MODEL = "tokens.ApiToken"  # noqa: S105  (a model name)
@@ -298,15 +304,27 @@ TWILIO_MISNAMED = sorted(
 )
 
 TOKENSERVER_DEMO = env_bool("TOKENSERVER_DEMO", default=False)
-TOKENSERVER_DEFAULT_TTL = env.int("TOKENSERVER_DEFAULT_TTL", default=3600)
-TOKENSERVER_DEFAULT_MAX_TTL = env.int("TOKENSERVER_DEFAULT_MAX_TTL", default=3600)
-TOKENSERVER_LOGIN_FAILURE_LIMIT = env.int("TOKENSERVER_LOGIN_FAILURE_LIMIT", default=5)
-TOKENSERVER_LOGIN_LOCKOUT_SECONDS = env.int(
-    "TOKENSERVER_LOGIN_LOCKOUT_SECONDS", default=900
+# Twilio refuses tokens that live longer than 24 hours.
+TOKENSERVER_DEFAULT_TTL = env_int(
+    "TOKENSERVER_DEFAULT_TTL", default=3600, minimum=1, maximum=86400
+)
+TOKENSERVER_DEFAULT_MAX_TTL = env_int(
+    "TOKENSERVER_DEFAULT_MAX_TTL", default=3600, minimum=1, maximum=86400
+)
+TOKENSERVER_LOGIN_FAILURE_LIMIT = env_int(
+    "TOKENSERVER_LOGIN_FAILURE_LIMIT", default=5, minimum=1
+)
+TOKENSERVER_LOGIN_LOCKOUT_SECONDS = env_int(
+    "TOKENSERVER_LOGIN_LOCKOUT_SECONDS", default=900, minimum=1
 )
 
 # DJANGO_LOG_FORMAT=json: one JSON object per line (tokens/logs.py).
-LOG_FORMAT = env.str("DJANGO_LOG_FORMAT", default="text")
+LOG_FORMAT = env_word("DJANGO_LOG_FORMAT", ("text", "json"), default="text")
+LOG_LEVEL = env_word(
+    "DJANGO_LOG_LEVEL",
+    ("debug", "info", "warning", "error", "critical"),
+    default="info",
+).upper()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -317,11 +335,11 @@ LOGGING = {
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "formatter": "json" if LOG_FORMAT == "json" else "text",
+            "formatter": LOG_FORMAT,
         }
     },
     "root": {
         "handlers": ["console"],
-        "level": env.str("DJANGO_LOG_LEVEL", default="INFO"),
+        "level": LOG_LEVEL,
     },
 }
