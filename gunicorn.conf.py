@@ -36,6 +36,9 @@ accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
 errorlog = "-"
 # Query strings are left out of the access log: room names are nobody's business.
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss'
+# gunicorn logs the path decoded: its logger here escapes control characters,
+# so that a %0A in a URL cannot start a forged line.
+logger_class = "tokenserver.gunicorn_logging.EscapingLogger"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 wsgi_app = "tokenserver.wsgi:application"
 # gunicorn's control socket defaults to one path per user, so two servers on a

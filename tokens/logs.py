@@ -14,6 +14,13 @@ _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {
 _PLAIN = (str, int, float, bool, type(None))
 
 
+def one_line(text: str) -> str:
+    """Control characters as escapes, so that a logged value stays on its line."""
+    if text.isprintable():
+        return text
+    return text.encode("unicode_escape").decode("ascii")
+
+
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         entry = {

@@ -13,6 +13,8 @@ import uuid
 
 from django.http import JsonResponse
 
+from tokens.logs import one_line
+
 logger = logging.getLogger("tokenserver.requests")
 REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
@@ -34,7 +36,7 @@ class RequestLogMiddleware:
             request.method,
             # Escaped: a decoded %0A in the path would start a forged line in
             # the text format (Django's own CVE-2025-48432).
-            _escaped(request.path),
+            one_line(request.path),
             response.status_code,
             extra={
                 "request_id": request_id,
@@ -77,13 +79,6 @@ class HealthCheckMiddleware:
         from tokens.views import healthz
 
         return healthz(request)
-
-
-def _escaped(text: str) -> str:
-    """Control characters as escapes, so that a value stays on its line."""
-    if text.isprintable():
-        return text
-    return text.encode("unicode_escape").decode("ascii")
 
 
 def _outcome(response) -> str:
