@@ -388,20 +388,15 @@ def other_servers(run: Run, setting: Setting) -> None:
         "--access-log",
         "tokenserver.wsgi:application",
     ]
-    try:
-        start_server(run, "granian", argv, app_env(run), ROOT, binary=GRANIAN)
-        warm(run, "granian")
-        labels = {
-            f"gunicorn {setting.name}": "project",
-            f"granian {setting.workers}x1": "granian",
-        }
-        found = alternate(run, labels, min(2, run.options.rounds))
-    except BenchError as exc:
-        run.results["servers"] = {"error": f"granian: {exc}"}
-        say(f"  skipped: {run.results['servers']['error']}")
+    labels = {
+        f"gunicorn {setting.name}": "project",
+        f"granian {setting.workers}x1": "granian",
+    }
+    found = with_extra_server(
+        run, "servers", "granian", labels, argv, app_env(run), binary=GRANIAN
+    )
+    if found is None:
         return
-    finally:
-        stop_server(run, "granian")
     gunicorn, granian = found.values()
     run.results["servers"] = {
         **found,
@@ -410,6 +405,25 @@ def other_servers(run: Run, setting: Setting) -> None:
             100 * (1 - granian["server_cpu_ms"] / gunicorn["server_cpu_ms"]), 1
         ),
     }
+
+
+def with_extra_server(
+    run: Run, section: str, name: str, labels: dict, argv, env, **start
+) -> dict | None:
+    """Start server `name`, alternate the labelled servers, stop it: the medians.
+
+    None when it could not serve (the reason goes to run.results[section]).
+    """
+    try:
+        start_server(run, name, argv, env, ROOT, **start)
+        warm(run, name)
+        return alternate(run, labels, min(2, run.options.rounds))
+    except BenchError as exc:
+        run.results[section] = {"error": f"{name}: {exc}"}
+        say(f"  skipped: {run.results[section]['error']}")
+        return None
+    finally:
+        stop_server(run, name)
 
 
 def floor(run: Run, setting: Setting) -> None:
@@ -424,23 +438,17 @@ def floor(run: Run, setting: Setting) -> None:
         run.results["floor"] = {"error": "PostgreSQL only (bench/floor.py: psycopg)"}
         say(f"  skipped: {run.results['floor']['error']}")
         return
-    env = app_env(run, **setting.env)
+    labels = {
+        "reference (2 sync)": "reference",
+        f"project ({setting.name})": "project",
+        f"floor ({setting.name})": "floor",
+    }
     argv = ["-c", "gunicorn.conf.py", "bench.floor:application"]
-    try:
-        start_server(run, "floor", argv, env, ROOT)
-        warm(run, "floor")
-        labels = {
-            "reference (2 sync)": "reference",
-            f"project ({setting.name})": "project",
-            f"floor ({setting.name})": "floor",
-        }
-        found = alternate(run, labels, min(2, run.options.rounds))
-    except BenchError as exc:
-        run.results["floor"] = {"error": f"floor: {exc}"}
-        say(f"  skipped: {run.results['floor']['error']}")
+    found = with_extra_server(
+        run, "floor", "floor", labels, argv, app_env(run, **setting.env)
+    )
+    if found is None:
         return
-    finally:
-        stop_server(run, "floor")
     reference, project, bare_limit = found.values()
     run.results["floor"] = {
         **found,
