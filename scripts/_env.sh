@@ -6,9 +6,17 @@ if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null
   echo "tokenserver needs Python 3.11 or newer as '$PYTHON' (set PYTHON=...)." >&2
   exit 1
 fi
-if [ ! -x .venv/bin/python ]; then
+# A .venv without pip is what a failed `venv` leaves (Debian without
+# python3-venv): made again, not used.
+if [ ! -x .venv/bin/python ] || ! .venv/bin/python -m pip --version >/dev/null 2>&1; then
+  rm -rf .venv
   echo "== creating .venv"
-  "$PYTHON" -m venv .venv
+  if ! "$PYTHON" -m venv .venv; then
+    rm -rf .venv
+    echo "Could not create .venv with '$PYTHON -m venv'. On Debian or Ubuntu:" \
+      "apt-get install python3-venv; or set PYTHON to another Python 3.11+." >&2
+    exit 1
+  fi
 fi
 # The demo and the server need requirements.txt; the tests requirements-dev.txt.
 # requirements-dev.txt includes requirements.txt, so its stamp serves both.

@@ -1,0 +1,60 @@
+"""scripts/_env.sh, which every README command sources, on a machine unlike ours."""
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+from tests.helpers import ROOT
+
+FAKE_PYTHON = """#!/bin/sh
+# Python 3.11+ for the version check; `-m venv` fails as on Debian without
+# python3-venv, after leaving a python behind.
+case "$*" in
+  *"-m venv"*) mkdir -p "$3/bin"; printf '#!/bin/sh\\nexit 1\\n' > "$3/bin/python";
+               chmod +x "$3/bin/python"; echo "ensurepip is not available" >&2; exit 1;;
+  *) exit 0;;
+esac
+"""
+
+
+def run_env_script(tmp_path: Path) -> subprocess.CompletedProcess:
+    (tmp_path / "scripts").mkdir()
+    shutil.copy(ROOT / "scripts" / "_env.sh", tmp_path / "scripts" / "_env.sh")
+    fake = tmp_path / "python-without-venv"
+    fake.write_text(FAKE_PYTHON)
+    fake.chmod(0o755)
+    return subprocess.run(  # noqa: S603
+        ["/bin/bash", "-c", f"source {tmp_path / 'scripts' / '_env.sh'}"],
+        env={**os.environ, "PYTHON": str(fake)},
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+
+
+def test_a_python_that_cannot_make_a_venv_says_what_to_install_and_leaves_none(
+    tmp_path,
+):
+    done = run_env_script(tmp_path)
+
+    assert done.returncode == 1
+    assert "apt-get install python3-venv" in done.stderr
+    assert not (tmp_path / ".venv").exists()
+
+
+def test_a_venv_left_without_pip_is_made_again_not_used(tmp_path):
+    # What a failed venv leaves: a python, no pip. Before, the next run used it
+    # and failed with "No module named pip".
+    broken = tmp_path / ".venv" / "bin"
+    broken.mkdir(parents=True)
+    (broken / "python").write_text("#!/bin/sh\nexit 1\n")
+    (broken / "python").chmod(0o755)
+
+    done = run_env_script(tmp_path)
+
+    assert "== creating .venv" in done.stdout
+    assert done.returncode == 1
+    assert "apt-get install python3-venv" in done.stderr
+    assert not (tmp_path / ".venv").exists()
