@@ -13,6 +13,8 @@ from urllib.parse import urlencode
 
 import pytest
 from django.conf import settings
+from django.core.signals import request_started
+from django.db import close_old_connections
 from django.test import Client
 from rest_framework.test import APIClient
 
@@ -535,9 +537,14 @@ def wsgi_call(path: str, query: str, content_type: str, api_token: str):
         "wsgi.errors": io.StringIO(),
     }
     started = []
-    body = b"".join(
-        application(environ, lambda status, headers: started.append(status))
-    )
+    # As Django's test client does: the test's database connection (inside the
+    # test's transaction) must not be closed by the request_started signal.
+    request_started.disconnect(close_old_connections)
+    try:
+        answer = application(environ, lambda status, headers: started.append(status))
+        body = b"".join(answer)
+    finally:
+        request_started.connect(close_old_connections)
     return started[0], json.loads(body)
 
 
