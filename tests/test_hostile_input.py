@@ -548,7 +548,10 @@ def wsgi_call(path: str, query: str, content_type: str, api_token: str):
     return started[0], json.loads(body)
 
 
-@pytest.mark.parametrize("charset", ["rot13", "hex", "base64", "zlib", "utf-8"])
+@pytest.mark.parametrize(
+    "charset",
+    ["rot13", "hex", "base64", "zlib", "idna", "punycode", "undefined", "utf-8"],
+)
 def test_a_charset_that_is_not_a_text_encoding_is_415_not_the_servers_500(
     alice_token, charset
 ):

@@ -17,10 +17,10 @@ UNSUPPORTED_CHARSET = (
 def refusing_binary_charsets(app):
     """Answer 415 to a Content-Type whose charset is a codec but not text.
 
-    Django builds the request from `charset=rot13` (or hex, base64, zlib)
-    and decodes the query string with it before any of its handlers run:
-    LookupError, and the server's bare 500. Unknown charsets are Django's
-    to ignore, as it does.
+    Django builds the request from `charset=rot13` (or hex, base64, zlib,
+    idna, punycode, undefined) and decodes the query string with it before
+    any of its handlers run: an exception, and the server's bare 500.
+    Unknown charsets are Django's to ignore, as it does.
     """
 
     def application(environ, start_response):
@@ -47,11 +47,11 @@ def _decodes_text(charset: str | None) -> bool:
     except LookupError:
         return True  # unknown: Django ignores it
     try:
-        b"a".decode(charset)  # b"" would skip the codec
-    except LookupError:  # "'rot13' is not a text encoding"
+        # Every byte, errors replaced: a text encoding decodes them; binary
+        # codecs raise LookupError, idna/punycode/undefined other errors.
+        bytes(range(256)).decode(charset, "replace")
+    except Exception:
         return False
-    except ValueError:  # a text codec refusing this byte
-        return True
     return True
 
 
