@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.module_loading import import_string
 from redis.connection import parse_url as parse_redis_url
 
 env = environ.Env()
@@ -224,16 +225,34 @@ def redis_location(name: str, url: str) -> str:
     return ",".join(servers)
 
 
+# django-environ's other names for a Redis cache, as redis-py's schemes.
+REDIS_ALIASES = {"rediscache": "redis", "valkey": "redis", "valkeys": "rediss"}
+
+
+def redis_scheme(url: str) -> str:
+    """`url` with django-environ's rediscache:// (valkey://...) as redis://."""
+    scheme, sep, rest = url.partition("://")
+    return f"{REDIS_ALIASES.get(scheme.lower(), scheme)}{sep}{rest}"
+
+
 def cache_config(name: str, url: str) -> dict:
-    """The CACHES entry for a cache URL that is not Redis (e.g. dummycache://)."""
+    """The CACHES entry for a cache URL that is not Redis (e.g. dummycache://).
+
+    The backend is built once here: one whose module or client library is
+    missing (memcache://, pymemcache:// without pylibmc) would otherwise
+    fail at the first throttled request, a 500 for every login.
+    """
     try:
         config = env.cache_url_config(url)
+        params = {k: v for k, v in config.items() if k not in ("BACKEND", "LOCATION")}
+        import_string(config["BACKEND"])(config.get("LOCATION", ""), params)
     except Exception:  # its messages quote the URL
         config = {}
     if not config.get("BACKEND"):
         raise ImproperlyConfigured(
             f"{name} must be a cache URL such as locmemcache://name, "
-            "dummycache:// or redis://host:6379/0."
+            "dummycache:// or redis://host:6379/0, whose backend this server "
+            "can load."
         )
     return config
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from django.core.exceptions import ImproperlyConfigured
 
 from tokenserver.envvars import (
+    REDIS_ALIASES,
     cache_config,
     database_config,
     env,
@@ -24,6 +25,7 @@ from tokenserver.envvars import (
     raw_env,
     read_dot_env,
     redis_location,
+    redis_scheme,
 )
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -147,11 +149,9 @@ elif _cache_name == "REDIS_URL" or _cache_url.split(":", 1)[0].lower() in {
     "redis",
     "rediss",
     "unix",
-    "rediscache",
-    "valkey",
-    "valkeys",
+    *REDIS_ALIASES,
 }:
-    REDIS_URL = redis_location(_cache_name, _cache_url)
+    REDIS_URL = redis_location(_cache_name, redis_scheme(_cache_url))
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
