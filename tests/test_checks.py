@@ -214,3 +214,38 @@ def test_misnamed_secret_variable_is_a_warning_naming_it(settings):
     assert ids(messages) == ["tokens.W002"]
     assert messages[0].level == checks.WARNING
     assert "TWILIO_SECRET" in messages[0].msg
+
+
+# --- the cache that holds rate limits and lockouts (deployment checks) --------
+
+
+def deploy_cache_messages() -> list[checks.CheckMessage]:
+    found = checks.run_checks(include_deployment_checks=True)
+    return [m for m in found if m.id in ("tokens.W020", "tokens.W021")]
+
+
+@pytest.mark.parametrize(
+    ("backend", "expected"),
+    [
+        ("django.core.cache.backends.dummy.DummyCache", ["tokens.W020"]),
+        ("django.core.cache.backends.locmem.LocMemCache", ["tokens.W021"]),
+        ("django.core.cache.backends.redis.RedisCache", []),
+    ],
+)
+def test_deploy_check_warns_when_the_cache_cannot_share_the_limits(
+    settings, backend, expected
+):
+    settings.CACHES = {"default": {"BACKEND": backend, "LOCATION": "redis://x:6379/0"}}
+
+    messages = deploy_cache_messages()
+
+    assert ids(messages) == expected
+    assert all("REDIS_URL" in text_of(m) for m in messages)
+
+
+def test_the_cache_warnings_are_for_deployments_only(settings):
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
+    }
+
+    assert not [m for m in checks.run_checks() if m.id == "tokens.W020"]

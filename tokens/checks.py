@@ -1,4 +1,5 @@
-"""System checks: every missing or malformed Twilio variable, by name only."""
+"""System checks: every missing or malformed Twilio variable, by name only;
+and, for deployments, a cache that cannot hold the rate limits."""
 
 from django.conf import settings
 from django.core.checks import Error, Info, Tags, Warning, register
@@ -41,3 +42,29 @@ def twilio_settings(app_configs=None, **kwargs):
             )
         )
     return messages
+
+
+@register(Tags.security, deploy=True)
+def shared_cache(app_configs=None, **kwargs):
+    """Throttles and login lockouts live in the cache: it must keep them."""
+    backend = settings.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1]
+    if backend == "DummyCache":
+        return [
+            Warning(
+                "The cache keeps nothing (dummycache://): /token and login "
+                "rate limits and login lockouts never take effect.",
+                hint="Set REDIS_URL.",
+                id="tokens.W020",
+            )
+        ]
+    if backend == "LocMemCache":
+        return [
+            Warning(
+                "The cache is each process's own memory: every gunicorn worker "
+                "and instance keeps its own rate limits and lockouts, so each "
+                "limit is multiplied by their number.",
+                hint="Set REDIS_URL (fine for a single-process try).",
+                id="tokens.W021",
+            )
+        ]
+    return []
