@@ -85,6 +85,43 @@ def test_effective_access_needs_permission_to_view_rules_and_room_access(
     assert access_page(alice) in change_page
 
 
+def test_room_access_actions_need_permission_to_view_rooms(staff_with, alice, room):
+    # Their form lists every room; the room admin refuses such staff.
+    blind = staff_with("view_user", "add_roomaccess", "delete_roomaccess")
+    page = html_of(blind.get("/admin/tokens/user/"))
+    assert 'value="grant_room_access"' not in page
+    assert 'value="revoke_room_access"' not in page
+
+    response = blind.post(
+        "/admin/tokens/user/",
+        {"action": "grant_room_access", "index": "0", "_selected_action": [alice.pk]},
+    )
+
+    assert room.name not in html_of(response)
+    assert not RoomAccess.objects.exists()
+    seeing = staff_with("view_user", "view_room", "add_roomaccess")
+    assert 'value="grant_room_access"' in html_of(seeing.get("/admin/tokens/user/"))
+
+
+def test_action_form_posts_back_the_action_django_ran_not_the_last_one(
+    staff, alice, room
+):
+    # Django runs the `action` its `index` picks; the form posted back the
+    # last value, so its second step could run another action.
+    response = staff.post(
+        "/admin/tokens/user/",
+        {
+            "action": ["grant_room_access", "revoke_api_sessions"],
+            "index": "0",
+            "_selected_action": [alice.pk],
+        },
+    )
+
+    html = html_of(response)
+    assert "Give room access" in html
+    assert 'name="action" value="grant_room_access"' in html
+
+
 # --- odd input -------------------------------------------------------------------
 
 

@@ -16,11 +16,13 @@ class AccessActionPermissions:
     Without these, Django offers an action to anyone who may view the list.
     """
 
+    # Both room-access actions ask for a room from a list of every room: only
+    # for staff who may view rooms (the room admin refuses the others).
     def has_grant_access_permission(self, request) -> bool:
-        return request.user.has_perm("tokens.add_roomaccess")
+        return request.user.has_perms(["tokens.add_roomaccess", "tokens.view_room"])
 
     def has_revoke_access_permission(self, request) -> bool:
-        return request.user.has_perm("tokens.delete_roomaccess")
+        return request.user.has_perms(["tokens.delete_roomaccess", "tokens.view_room"])
 
     def has_revoke_sessions_permission(self, request) -> bool:
         return request.user.has_perm("tokens.delete_apitoken")
@@ -53,8 +55,12 @@ class RoomChoiceForm(forms.Form):
     room = forms.ModelChoiceField(Room.objects.all())
 
 
-def _with_form(modeladmin, request, queryset, form_class, title, apply):
-    """Run an action that first asks for a form on an intermediate page."""
+def _with_form(modeladmin, request, queryset, form_class, title, apply, *, action):
+    """Run an action that first asks for a form on an intermediate page.
+
+    `action` is posted back by name: with several `action` values in the
+    POST, Django runs the one its `index` picks, not always the last.
+    """
     form = form_class(request.POST if "apply" in request.POST else None)
     if form.is_bound and form.is_valid():
         return apply(form.cleaned_data)
@@ -64,7 +70,7 @@ def _with_form(modeladmin, request, queryset, form_class, title, apply):
         "form": form,
         "queryset": queryset,
         "opts": modeladmin.model._meta,
-        "action": request.POST["action"],
+        "action": action,
         "action_checkbox_name": ACTION_CHECKBOX_NAME,
         "media": modeladmin.media + form.media,
     }
@@ -99,7 +105,13 @@ def grant_room_access(modeladmin, request, queryset):
         )
 
     return _with_form(
-        modeladmin, request, queryset, RoomWindowForm, "Give room access", apply
+        modeladmin,
+        request,
+        queryset,
+        RoomWindowForm,
+        "Give room access",
+        apply,
+        action="grant_room_access",
     )
 
 
@@ -118,7 +130,13 @@ def revoke_room_access(modeladmin, request, queryset):
         )
 
     return _with_form(
-        modeladmin, request, queryset, RoomChoiceForm, "Revoke room access", apply
+        modeladmin,
+        request,
+        queryset,
+        RoomChoiceForm,
+        "Revoke room access",
+        apply,
+        action="revoke_room_access",
     )
 
 
