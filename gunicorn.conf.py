@@ -23,7 +23,11 @@ def whole_number(name: str, default: int, *, minimum: int) -> int:
 bind = os.environ.get("GUNICORN_BIND", "").strip() or "0.0.0.0:8000"
 # Token requests are short and CPU-bound (hash, sign): one sync worker per core
 # and one spare keeps latency flat. See docs/performance.md.
-workers = whole_number("WEB_CONCURRENCY", (os.cpu_count() or 1) + 1, minimum=1)
+# The CPUs this process may run on (a container's cpuset), not the host's.
+usable_cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 0
+workers = whole_number(
+    "WEB_CONCURRENCY", (usable_cpus or os.cpu_count() or 1) + 1, minimum=1
+)
 worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "").strip() or "sync"
 threads = whole_number("GUNICORN_THREADS", 1, minimum=1)
 timeout = whole_number("GUNICORN_TIMEOUT", 30, minimum=0)
