@@ -24,8 +24,11 @@ def refusing_binary_charsets(app):
     """
 
     def application(environ, start_response):
-        _, params = parse_header_parameters(environ.get("CONTENT_TYPE", ""))
-        if not _decodes_text(params.get("charset")):
+        content_type = environ.get("CONTENT_TYPE", "")
+        # Most requests (GET /token) name no charset: nothing to parse.
+        if "charset" in content_type.lower() and not _decodes_text(
+            parse_header_parameters(content_type)[1].get("charset")
+        ):
             start_response(
                 "415 Unsupported Media Type",
                 [
