@@ -84,14 +84,10 @@ class LoginSerializer(serializers.Serializer):
     def to_internal_value(self, data):
         if isinstance(data, MultiValueDict):
             # A form repeating a field: the last value would win silently.
-            repeated = [
-                name
-                for name in ("username", "password", "device")
-                if len(data.getlist(name)) > 1
-            ]
+            repeated = first_repeated(data, ("username", "password", "device"))
             if repeated:
                 raise serializers.ValidationError(
-                    {repeated[0]: ["Give this field only once."]}
+                    {repeated: ["Give this field only once."]}
                 )
         elif isinstance(data, Mapping):
             wrong = [
@@ -104,14 +100,19 @@ class LoginSerializer(serializers.Serializer):
         return super().to_internal_value(data)
 
 
+def first_repeated(data: MultiValueDict, names) -> str | None:
+    """The first of `names` a query string or form gives more than once."""
+    return next((name for name in names if len(data.getlist(name)) > 1), None)
+
+
 def parse_token_params(data: Mapping[str, Any]) -> policy.Params:
     """Validate /token parameters; a repeated parameter is an error."""
     if not isinstance(data, Mapping):
         raise errors.InvalidParameter("body", "Send a JSON object or a form.")
     if isinstance(data, MultiValueDict):
-        for name in TOKEN_FIELDS:
-            if len(data.getlist(name)) > 1:
-                raise errors.InvalidParameter(name, "Give this parameter only once.")
+        repeated = first_repeated(data, TOKEN_FIELDS)
+        if repeated:
+            raise errors.InvalidParameter(repeated, "Give this parameter only once.")
         data = {name: data[name] for name in TOKEN_FIELDS if name in data}
     else:
         _check_json_types(data, JSON_TYPES)
