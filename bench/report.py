@@ -256,45 +256,54 @@ def section_logging(results: dict) -> str:
     )
 
 
-def section_servers(results: dict) -> str:
-    found = results.get("servers")
+def comparison_section(found: dict | None, title: str, text) -> str:
+    """A section of servers alternated by bench/run.py: `text(found, rounds)`
+    introduces its medians table; a skipped one says why."""
     if not found:
         return ""
+    heading = f"## {title}\n\n"
     if "error" in found:
-        return f"## Servers: gunicorn against granian\n\nSkipped: {found['error']}\n"
+        return f"{heading}Skipped: {found['error']}\n"
     variants = {k: v for k, v in found.items() if isinstance(v, dict)}
     rounds = len(next(iter(variants.values()))["runs"])
     return (
-        "## Servers: gunicorn against granian\n\n"
-        "The project's app under the chosen gunicorn setting and under granian "
-        "with as many worker processes (one Python thread each, access log on, "
-        "keep-alive off as with sync workers), "
-        f"/token?room at 32 connections, {rounds} alternating rounds, medians. "
-        f"granian: **{found['rps_gain_pct']:+}%** requests/s, "
-        f"**{found['server_cpu_gain_pct']}%** less worker CPU a request.\n\n"
+        heading
+        + text(found, rounds)
+        + "\n\n"
         + table(MEDIAN_HEADER, median_rows(variants))
     )
 
 
+def section_servers(results: dict) -> str:
+    return comparison_section(
+        results.get("servers"),
+        "Servers: gunicorn against granian",
+        lambda found, rounds: (
+            "The project's app under the chosen gunicorn setting and under "
+            "granian with as many worker processes (one Python thread each, "
+            "access log on, keep-alive off as with sync workers), /token?room "
+            f"at 32 connections, {rounds} alternating rounds, medians. granian: "
+            f"**{found['rps_gain_pct']:+}%** requests/s, "
+            f"**{found['server_cpu_gain_pct']}%** less worker CPU a request."
+        ),
+    )
+
+
 def section_floor(results: dict) -> str:
-    found = results.get("floor")
-    if not found:
-        return ""
-    title = "## The floor: the same work without the framework (bench/floor.py)\n\n"
-    if "error" in found:
-        return f"{title}Skipped: {found['error']}\n"
-    variants = {k: v for k, v in found.items() if isinstance(v, dict)}
-    rounds = len(next(iter(variants.values()))["runs"])
-    return (
-        title + "The project's statements, Redis script, decision and signing called "
-        "from a bare WSGI app (no Django request handling, DRF, middleware, ORM "
-        "instances or health check), under the project's setting; alternated "
-        f"with the reference and the project, /token?room at 32 connections, "
-        f"{rounds} rounds, medians. The floor serves "
-        f"**{found['floor_vs_reference']}x** the reference's requests/s: what "
-        "these statements cost in Python with nothing around them. The project "
-        f"serves **{found['project_vs_floor']}x** the floor's.\n\n"
-        + table(MEDIAN_HEADER, median_rows(variants))
+    return comparison_section(
+        results.get("floor"),
+        "The floor: the same work without the framework (bench/floor.py)",
+        lambda found, rounds: (
+            "The project's statements, Redis script, decision and signing "
+            "called from a bare WSGI app (no Django request handling, DRF, "
+            "middleware, ORM instances or health check), under the project's "
+            "setting; alternated with the reference and the project, "
+            f"/token?room at 32 connections, {rounds} rounds, medians. The floor "
+            f"serves **{found['floor_vs_reference']}x** the reference's "
+            "requests/s: what these statements cost in Python with nothing "
+            f"around them. The project serves **{found['project_vs_floor']}x** "
+            "the floor's."
+        ),
     )
 
 
