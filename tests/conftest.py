@@ -1,13 +1,15 @@
 """The cast: alice may (video in listed rooms, chat), bob may not, charlie is staff,
 root is a superuser; `team` is a group of alice's giving chat and sync."""
 
+import itertools
 from datetime import timedelta
 
 import jwt
 import pytest
 from django.conf import settings
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.core.cache import cache
+from django.test import Client
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -61,6 +63,25 @@ def demo(settings):
     settings.TOKENSERVER_DEMO = True
     settings.DEBUG = True
     settings.TWILIO = dict.fromkeys(settings.TWILIO)
+
+
+_staff_names = itertools.count()
+
+
+@pytest.fixture
+def staff_with(db):
+    """A logged-in staff client holding exactly the given permissions."""
+
+    def make(*codenames: str) -> Client:
+        user = User.objects.create_user(
+            f"limited{next(_staff_names)}", password=PASSWORD, is_staff=True
+        )
+        user.user_permissions.set(Permission.objects.filter(codename__in=codenames))
+        client = Client()
+        client.force_login(user)
+        return client
+
+    return make
 
 
 @pytest.fixture

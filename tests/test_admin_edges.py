@@ -1,35 +1,14 @@
 """Staff pages with partial permissions and odd input: nothing leaks, no 500."""
 
-import itertools
-
 import pytest
-from django.contrib.auth.models import Permission
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from tests.conftest import PASSWORD
 from tests.helpers import html_of
 from tokens.models import RoomAccess, TokenEvent, User
 
 AUDIT = "/admin/tokens/tokenevent/"
-_names = itertools.count()
-
-
-@pytest.fixture
-def staff_with(db):
-    """A logged-in staff client holding exactly the given permissions."""
-
-    def make(*codenames: str) -> Client:
-        user = User.objects.create_user(
-            f"limited{next(_names)}", password=PASSWORD, is_staff=True
-        )
-        user.user_permissions.set(Permission.objects.filter(codename__in=codenames))
-        client = Client()
-        client.force_login(user)
-        return client
-
-    return make
 
 
 @pytest.fixture

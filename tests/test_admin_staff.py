@@ -815,17 +815,9 @@ def test_admin_index_links_to_the_configuration_page(staff):
 
 
 @pytest.fixture
-def viewer(db) -> Client:
+def viewer(staff_with) -> Client:
     """Staff who may only view users, groups and rooms."""
-    from django.contrib.auth.models import Permission
-
-    user = User.objects.create_user("viewer", password=PASSWORD, is_staff=True)
-    user.user_permissions.set(
-        Permission.objects.filter(codename__in=["view_user", "view_group", "view_room"])
-    )
-    browser = Client()
-    browser.force_login(user)
-    return browser
+    return staff_with("view_user", "view_group", "view_room")
 
 
 @pytest.mark.parametrize(
