@@ -229,6 +229,12 @@ def redis_location(name: str, url: str) -> str:
 REDIS_ALIASES = {"rediscache": "redis", "valkey": "redis", "valkeys": "rediss"}
 
 
+def names_redis(url: str) -> bool:
+    """Whether django-environ would hand `url` to the Redis backend."""
+    scheme = url.split(":", 1)[0].lower()
+    return f"{scheme}://" in REDIS_SCHEMES or scheme in REDIS_ALIASES
+
+
 def redis_scheme(url: str) -> str:
     """`url` with django-environ's rediscache:// (valkey://...) as redis://."""
     scheme, sep, rest = url.partition("://")

@@ -10,7 +10,6 @@ from pathlib import Path
 from django.core.exceptions import ImproperlyConfigured
 
 from tokenserver.envvars import (
-    REDIS_ALIASES,
     cache_config,
     database_config,
     env,
@@ -22,6 +21,7 @@ from tokenserver.envvars import (
     env_seconds,
     env_str,
     env_word,
+    names_redis,
     raw_env,
     read_dot_env,
     redis_location,
@@ -144,13 +144,7 @@ if not _cache_url:
             "LOCATION": "tokenserver",
         }
     }
-elif _cache_name == "REDIS_URL" or _cache_url.split(":", 1)[0].lower() in {
-    # What django-environ would hand to the Redis backend.
-    "redis",
-    "rediss",
-    "unix",
-    *REDIS_ALIASES,
-}:
+elif _cache_name == "REDIS_URL" or names_redis(_cache_url):
     REDIS_URL = redis_location(_cache_name, redis_scheme(_cache_url))
     CACHES = {
         "default": {
