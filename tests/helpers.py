@@ -10,14 +10,83 @@ import os
 import re
 import subprocess
 import sys
+from html.parser import HTMLParser
 from pathlib import Path
 
 from django.conf import settings
+from django.urls import reverse
 from rest_framework.test import APIClient
 
 ROOT = Path(__file__).resolve().parent.parent
 
 # --- pages -------------------------------------------------------------------
+
+
+def admin_url(model, view: str, *args) -> str:
+    meta = model._meta
+    return reverse(f"admin:{meta.app_label}_{meta.model_name}_{view}", args=args)
+
+
+class FormFields(HTMLParser):
+    """The values a browser would submit from the page's form (no buttons)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.data: dict[str, str | list[str]] = {}
+        self._select: str | None = None
+        self._multiple = False
+        self._textarea: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        attr = dict(attrs)
+        name = attr.get("name")
+        if tag == "input" and name:
+            kind = attr.get("type", "text")
+            if kind in {"submit", "button", "image", "file"}:
+                return
+            if kind in {"checkbox", "radio"} and "checked" not in attr:
+                return
+            self.data[name] = attr.get("value") or ("on" if kind == "checkbox" else "")
+        elif tag == "select" and name:
+            self._select, self._multiple = name, "multiple" in attr
+            if not self._multiple:
+                self.data.setdefault(name, "")
+        elif tag == "option" and self._select and "selected" in attr:
+            value = attr.get("value") or ""
+            if self._multiple:
+                self.data.setdefault(self._select, []).append(value)
+            else:
+                self.data[self._select] = value
+        elif tag == "textarea" and name:
+            self._textarea = name
+            self.data[name] = ""
+
+    def handle_endtag(self, tag):
+        if tag == "select":
+            self._select = None
+        elif tag == "textarea":
+            self._textarea = None
+
+    def handle_data(self, data):
+        if self._textarea:
+            self.data[self._textarea] += data
+
+
+def form_data(response) -> dict[str, str | list[str]]:
+    parser = FormFields()
+    parser.feed(response.content.decode())
+    parser.data.pop("csrfmiddlewaretoken", None)
+    return parser.data
+
+
+def errors_on_page(response) -> str:
+    if response.context is None:
+        return f"status {response.status_code}"
+    found = [str(response.context["adminform"].form.errors)]
+    for inline in response.context["inline_admin_formsets"]:
+        found.append(f"{inline.formset.prefix}: {inline.formset.errors}")
+        found.append(str(inline.formset.non_form_errors()))
+    return "\n".join(found)
 
 
 def html_of(response) -> str:

@@ -1,22 +1,20 @@
 """The admin: staff manage users, rooms and access; the audit log is read-only."""
 
 from datetime import timedelta
-from html.parser import HTMLParser
 
 import pytest
 from django.contrib.auth.models import Group
-from django.urls import reverse
 from django.utils import timezone
 
 from tests.conftest import PASSWORD, api_token_for
-from tests.helpers import assert_login_page_refused
+from tests.helpers import (
+    admin_url,
+    assert_login_page_refused,
+    errors_on_page,
+    form_data,
+)
 from tokens import throttles
 from tokens.models import ApiToken, GrantRule, Room, RoomAccess, TokenEvent, User
-
-
-def admin_url(model, view: str, *args) -> str:
-    meta = model._meta
-    return reverse(f"admin:{meta.app_label}_{meta.model_name}_{view}", args=args)
 
 
 @pytest.fixture
@@ -106,58 +104,6 @@ def test_room_change_page_shows_who_has_access(admin_client, alice_in_room):
     assert f'value="{alice_in_room.user.pk}"' in html
 
 
-class FormFields(HTMLParser):
-    """The values a browser would submit from the page's form (no buttons)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.data: dict[str, str | list[str]] = {}
-        self._select: str | None = None
-        self._multiple = False
-        self._textarea: str | None = None
-
-    def handle_starttag(self, tag, attrs):
-        attr = dict(attrs)
-        name = attr.get("name")
-        if tag == "input" and name:
-            kind = attr.get("type", "text")
-            if kind in {"submit", "button", "image", "file"}:
-                return
-            if kind in {"checkbox", "radio"} and "checked" not in attr:
-                return
-            self.data[name] = attr.get("value") or ("on" if kind == "checkbox" else "")
-        elif tag == "select" and name:
-            self._select, self._multiple = name, "multiple" in attr
-            if not self._multiple:
-                self.data.setdefault(name, "")
-        elif tag == "option" and self._select and "selected" in attr:
-            value = attr.get("value") or ""
-            if self._multiple:
-                self.data.setdefault(self._select, []).append(value)
-            else:
-                self.data[self._select] = value
-        elif tag == "textarea" and name:
-            self._textarea = name
-            self.data[name] = ""
-
-    def handle_endtag(self, tag):
-        if tag == "select":
-            self._select = None
-        elif tag == "textarea":
-            self._textarea = None
-
-    def handle_data(self, data):
-        if self._textarea:
-            self.data[self._textarea] += data
-
-
-def form_data(response) -> dict[str, str | list[str]]:
-    parser = FormFields()
-    parser.feed(response.content.decode())
-    parser.data.pop("csrfmiddlewaretoken", None)
-    return parser.data
-
-
 def test_staff_can_set_a_users_identity_in_the_admin(admin_client, bob):
     url = admin_url(User, "change", bob.pk)
     data = form_data(admin_client.get(url))
@@ -199,16 +145,6 @@ def test_staff_revoke_an_api_session_from_the_user_page(
     assert response.status_code == 302, errors_on_page(response)
     assert not ApiToken.objects.filter(user=alice).exists()
     assert api.get("/token").status_code == 401
-
-
-def errors_on_page(response) -> str:
-    if response.context is None:
-        return f"status {response.status_code}"
-    found = [str(response.context["adminform"].form.errors)]
-    for inline in response.context["inline_admin_formsets"]:
-        found.append(f"{inline.formset.prefix}: {inline.formset.errors}")
-        found.append(str(inline.formset.non_form_errors()))
-    return "\n".join(found)
 
 
 def test_staff_without_permissions_is_forbidden_the_audit_log(

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from tokens import admin_actions, admin_views, audit, policy
+from tokens.admin_accounts import GroupPrivileges, UserPrivileges
 from tokens.models import ApiToken, GrantRule, Room, RoomAccess, TokenEvent, User
 
 
@@ -62,7 +63,7 @@ class ApiTokenInline(admin.TabularInline):
 
 
 @admin.register(User)
-class UserAdmin(admin_actions.AccessActionPermissions, BaseUserAdmin):
+class UserAdmin(UserPrivileges, admin_actions.AccessActionPermissions, BaseUserAdmin):
     fieldsets = (
         *BaseUserAdmin.fieldsets,
         ("Twilio", {"fields": ["twilio_identity"]}),
@@ -110,7 +111,9 @@ admin.site.unregister(Group)
 
 
 @admin.register(Group)
-class GroupAdmin(admin_actions.AccessActionPermissions, BaseGroupAdmin):
+class GroupAdmin(
+    GroupPrivileges, admin_actions.AccessActionPermissions, BaseGroupAdmin
+):
     inlines = [GrantRuleInline, UserRoomAccessInline]
     actions = [admin_actions.grant_room_access, admin_actions.revoke_room_access]
 
