@@ -8,8 +8,9 @@ class TokensConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        # Registers the system checks and the OpenAPI extensions.
-        from tokens import checks, schema  # noqa: F401
+        # Registers the system checks, the OpenAPI extensions and the hooks
+        # that end API sessions when a password changes.
+        from tokens import checks, revocation, schema  # noqa: F401
 
 
 class TokenAdminConfig(admin_apps.AdminConfig):
