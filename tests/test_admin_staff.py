@@ -811,6 +811,25 @@ def test_admin_index_links_to_the_configuration_page(staff):
     assert f'<a href="{CONFIG}">Twilio configuration</a>' in html
 
 
+def test_configuration_page_refuses_staff_without_its_permission(charlie_client):
+    response = charlie_client.get(CONFIG)
+    index = html_of(charlie_client.get("/admin/"))
+
+    assert response.status_code == 403
+    assert b"TWILIO_ACCOUNT_SID" not in response.content
+    assert "AC" + "a1" * 16 not in response.content.decode()
+    assert CONFIG not in index
+
+
+def test_configuration_page_opens_to_staff_given_its_permission(staff_with):
+    client = staff_with("view_twilio_configuration")
+
+    html = html_of(client.get(CONFIG))
+
+    assert status_of(html, "TWILIO_ACCOUNT_SID") == "present"
+    assert CONFIG in html_of(client.get("/admin/"))
+
+
 # --- actions need the rights they exercise ------------------------------------
 
 
@@ -855,6 +874,34 @@ def test_audit_csv_cells_never_start_a_spreadsheet_formula(staff, alice, client_
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
     agents = [row[rows[0].index("user_agent")] for row in rows[1:]]
     assert agents == ['\'=HYPERLINK("http://evil.example","x")']
+
+
+# A spreadsheet in a locale that splits on ';' (or told to split on tabs or
+# commas) starts a new cell at each separator: none may start a formula.
+@pytest.mark.parametrize(
+    ("agent", "written"),
+    [
+        ("Mozilla;=cmd|' /C calc'!A0;x", "Mozilla;'=cmd|' /C calc'!A0;x"),
+        ("a,+1+2", "a,'+1+2"),
+        ("a\t@SUM(1)", "a\t'@SUM(1)"),
+        ("a; -2+3", "a; '-2+3"),
+        ('a;"=1', "a;\"'=1"),
+        ("Mozilla/5.0 (X11; Linux x86_64)", "Mozilla/5.0 (X11; Linux x86_64)"),
+    ],
+    ids=["semicolon", "comma", "tab", "space", "quote", "harmless"],
+)
+def test_audit_csv_cells_start_no_formula_after_any_separator(
+    staff, alice, client_for, agent, written
+):
+    client_for(alice).get("/token", HTTP_USER_AGENT=agent)
+
+    response = staff.get(reverse("admin:tokens_tokenevent_csv"))
+
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert [row[rows[0].index("user_agent")] for row in rows[1:]] == [written]
+    for separator in ",;\t":
+        for part in written.split(separator)[1:]:
+            assert not part.lstrip(' "').startswith(("=", "+", "-", "@")), part
 
 
 def test_effective_access_of_a_malformed_id_is_not_found(staff):

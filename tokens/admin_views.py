@@ -1,6 +1,7 @@
 """Staff pages inside the admin: effective access, configuration, audit CSV."""
 
 import csv
+import re
 
 from django.conf import settings
 from django.contrib.admin.options import IncorrectLookupParameters
@@ -82,7 +83,13 @@ def configuration_rows() -> list[dict[str, str]]:
     return rows
 
 
+# Which variables are set and their SIDs in part: not for every staff account.
+CONFIGURATION_PERMISSION = "tokens.view_twilio_configuration"
+
+
 def configuration(admin_site, request: HttpRequest) -> HttpResponse:
+    if not request.user.has_perm(CONFIGURATION_PERMISSION):  # superusers have all
+        raise PermissionDenied
     credentials = config.current_credentials()
     context = {
         **admin_site.each_context(request),
@@ -106,12 +113,19 @@ CSV_FIELDS = [
 ]  # fmt: skip
 
 
+# A formula starts a cell: at the start of a value, or after any character a
+# spreadsheet may split on (',' ';' tab, a line break), spaces and quotes
+# between. A value such as `Mozilla;=cmd|' /C calc'!A0` becomes two cells in
+# a locale that splits on ';': each place gets a leading "'", read as text.
+_FORMULA_START = re.compile(r"""(\A|[,;\t\r\n])([ "']*)(?=[=+\-@\t\r])""")
+
+
 def _cell(value):
-    """A CSV cell that a spreadsheet will not run as a formula."""
+    """A CSV cell no spreadsheet runs as a formula, whatever it splits on."""
     if hasattr(value, "tzinfo"):
         return iso_utc(value)
-    if isinstance(value, str) and value.startswith(("=", "+", "-", "@", "\t", "\r")):
-        return "'" + value
+    if isinstance(value, str):
+        return _FORMULA_START.sub(r"\1\2'", value)
     return value
 
 

@@ -93,6 +93,11 @@ class GrantRule(models.Model):
     )
 
     class Meta:
+        permissions = [
+            # The staff page listing which Twilio variables are set: superusers
+            # and staff given this (admin_views.CONFIGURATION_PERMISSION).
+            ("view_twilio_configuration", "Can view the Twilio configuration page"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(user__isnull=False, group__isnull=True)
