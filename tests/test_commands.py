@@ -39,7 +39,7 @@ def test_prune_audit_deletes_old_events_and_expired_sessions_only(alice, client_
 
     output = run("prune_audit", "--older-than", "30d")
 
-    assert "Deleted 2 token events and 1 expired API tokens." in output
+    assert "Deleted 2 token events, 1 expired API tokens" in output
     assert set(TokenEvent.objects.values_list("pk", flat=True)) == {recent.pk}
     assert not TokenEvent.objects.filter(pk__in=[e.pk for e in old]).exists()
     assert not ApiToken.objects.filter(pk=expired.pk).exists()
@@ -62,7 +62,7 @@ def test_prune_audit_understands_hours_and_minutes(alice, age, kept_age, deleted
 
     output = run("prune_audit", "--older-than", age)
 
-    assert "Deleted 1 token events and 0 expired API tokens." in output
+    assert "Deleted 1 token events, 0 expired API tokens" in output
     assert list(TokenEvent.objects.values_list("pk", flat=True)) == [kept.pk]
 
 

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.contrib.sessions.models import Session
 from django.db.models import Q
 
 from tokens import errors, rows
@@ -74,8 +75,10 @@ def outcomes() -> list[str]:
     return [TokenEvent.ISSUED, *sorted(codes)]
 
 
-def prune(*, older_than: timedelta, now: datetime) -> tuple[int, int]:
-    """Delete token events older than the age, and expired API tokens."""
+def prune(*, older_than: timedelta, now: datetime) -> tuple[int, int, int]:
+    """Delete token events older than the age, expired API tokens and sessions."""
     events, _ = TokenEvent.objects.filter(created_at__lt=now - older_than).delete()
     expired, _ = ApiToken.objects.filter(Q(expiry__lt=now)).delete()
-    return events, expired
+    # Django's clearsessions, counted; `now` rather than the clock, for tests.
+    sessions, _ = Session.objects.filter(expire_date__lt=now).delete()
+    return events, expired, sessions

@@ -209,6 +209,9 @@ CSRF_COOKIE_SECURE = env_bool("DJANGO_CSRF_COOKIE_SECURE", default=not DEBUG)
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 # The CSRF secret lives in the session, not a cookie another site could plant.
 CSRF_USE_SESSIONS = True
+# Sessions without a login (a login page's CSRF secret) live in a signed
+# cookie, so anonymous visits add no database rows (tokens/sessions.py).
+SESSION_ENGINE = "tokens.sessions"
 SECURE_PROXY_SSL_HEADER = env_proxy_ssl_header("DJANGO_SECURE_PROXY_SSL_HEADER")
 
 # CORS for web clients on other origins: off unless origins are listed.

@@ -1,4 +1,4 @@
-"""Delete token events older than an age, and expired API tokens."""
+"""Delete token events older than an age, expired API tokens and sessions."""
 
 import re
 from datetime import timedelta
@@ -19,13 +19,19 @@ def parse_age(text: str) -> timedelta:
 
 
 class Command(BaseCommand):
-    help = "Delete token events older than --older-than and expired API tokens."
+    help = (
+        "Delete token events older than --older-than, expired API tokens"
+        " and expired browser sessions."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--older-than", default="90d", help="e.g. 90d, 12h, 30m")
 
     def handle(self, *args, older_than: str, **options):
-        events, tokens = prune(older_than=parse_age(older_than), now=timezone.now())
+        events, tokens, sessions = prune(
+            older_than=parse_age(older_than), now=timezone.now()
+        )
         self.stdout.write(
-            f"Deleted {events} token events and {tokens} expired API tokens."
+            f"Deleted {events} token events, {tokens} expired API tokens"
+            f" and {sessions} expired browser sessions."
         )
