@@ -52,7 +52,11 @@ class CallbackReceiver:
         handler = type("Handler", (_Handler,), {"receiver": self})
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            daemon=True,
+        ).start()
 
     @property
     def origin(self) -> str:
