@@ -25,6 +25,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 from .openapi_check import check_request
+from .twilio_http import standin_client
 from .twilio_video_api import VideoApi
 from .twilio_video_callbacks import CallbackSender
 from .twilio_video_faults import KINDS, Faults
@@ -162,8 +163,6 @@ class TwilioVideoStandIn:
 
     def client(self, timeout: float = 5, **kwargs):
         """A twilio.rest.Client with the API key, sending here."""
-        from .twilio_http import standin_client
-
         return standin_client(self, timeout=timeout, **kwargs)
 
     # -- what the HTTP handler asks --------------------------------------

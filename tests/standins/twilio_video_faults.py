@@ -78,4 +78,4 @@ class Faults:
 def _over(fault: Fault, now: float) -> bool:
     if fault.remaining is not None and fault.remaining <= 0:
         return True
-    return fault.until is not None and now >= fault.until and fault.remaining is None
+    return fault.until is not None and now >= fault.until
