@@ -20,6 +20,7 @@ from tokens import errors
 from tokens.models import TokenEvent
 from tokens.serializers import TOKEN_FIELDS
 
+LOGIN = "/api/auth/login/"
 README = Path(__file__).resolve().parent.parent / "README.md"
 
 ENDPOINTS = {
@@ -450,3 +451,31 @@ def test_docs_open_for_a_logged_in_browser_following_a_link_from_elsewhere(alice
     response = browser.get(path, headers={"Sec-Fetch-Site": "cross-site"})
 
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("path", "method"), [("/token", "get"), ("/token", "post"), (LOGIN, "post")]
+)
+def test_every_documented_503_says_it_carries_retry_after(schema, path, method):
+    header = operation(schema, path, method)["responses"]["503"]["headers"]
+    assert f"`{errors.RETRY_AFTER_SECONDS}`" in header["Retry-After"]["description"]
+
+
+def test_readme_gives_the_retry_after_of_every_503():
+    section = README.read_text().split("### Error codes", 1)[1].split("\n## ", 1)[0]
+    assert f"`Retry-After: {errors.RETRY_AFTER_SECONDS}`" in section
+
+
+def test_default_grant_set_rule_is_told_in_the_schema_and_the_readme(schema):
+    # No `grants` asked: unconfigured grants are left out silently, unless
+    # nothing else remains (503 grant_not_configured).
+    params = operation(schema, "/token", "get")["parameters"]
+    grants = next(p for p in params if p["name"] == "grants")["description"]
+    refused = operation(schema, "/token", "get")["responses"]["503"]["description"]
+    readme = README.read_text()
+    for text in (grants, refused, readme):
+        assert "left out" in text
+        assert "silently" in text
+    assert "`grant_not_configured`" in grants
+    assert "no `grants` was asked for" in refused
+    assert "no `grants` was asked for" in readme
