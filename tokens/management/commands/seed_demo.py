@@ -16,6 +16,11 @@ DEMO_USERS = {
     "alice": "alice-demo-password",
     "bob": "bob-demo-password",
 }
+# Marks a database seed_demo created, and (as members) the users it created.
+# A group without permissions gives nothing. seed_demo fills only an empty
+# database or one holding this group, and resets only its members: a real
+# database's `staff` never becomes a superuser with a published password.
+DEMO_MARKER = "created by seed_demo"
 
 
 class Command(BaseCommand):
@@ -27,15 +32,31 @@ class Command(BaseCommand):
                 "seed_demo creates known passwords: it runs only with DEBUG on."
             )
         with transaction.atomic():
-            self._seed()
+            self._seed(self._claim_database())
         self.stdout.write(self.style.WARNING("Demo accounts (local use only):"))
         for username, password in DEMO_USERS.items():
             self.stdout.write(f"  {username:6} password: {password}")
 
-    def _seed(self) -> None:
+    @staticmethod
+    def _claim_database() -> Group:
+        """The marker group: found, or made in an empty database."""
+        marker = Group.objects.filter(name=DEMO_MARKER).first()
+        if marker is not None:
+            return marker
+        models = (User, Group, GrantRule, Room, RoomAccess)
+        if any(model.objects.exists() for model in models):
+            raise CommandError(
+                "seed_demo fills only a database it created, and this one "
+                "already has users, groups, rooms or rules: nothing changed. "
+                "./scripts/demo uses its own SQLite file, demo.sqlite3."
+            )
+        return Group.objects.create(name=DEMO_MARKER)
+
+    def _seed(self, marker: Group) -> None:
         now = timezone.now()
         users = {
-            name: self._user(name, password) for name, password in DEMO_USERS.items()
+            name: self._user(name, password, marker)
+            for name, password in DEMO_USERS.items()
         }
         staff = users["staff"]
         staff.is_staff = staff.is_superuser = True
@@ -67,8 +88,15 @@ class Command(BaseCommand):
         )
 
     @staticmethod
-    def _user(username: str, password: str) -> User:
-        user, _ = User.objects.get_or_create(username=username)
+    def _user(username: str, password: str, marker: Group) -> User:
+        user, created = User.objects.get_or_create(username=username)
+        if created:
+            user.groups.add(marker)
+        elif not user.groups.filter(pk=marker.pk).exists():
+            raise CommandError(
+                f"seed_demo did not create the user {username!r}: it changes "
+                "only its own users. Nothing changed."
+            )
         user.set_password(password)
         user.save()
         return user
