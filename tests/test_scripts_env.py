@@ -83,7 +83,12 @@ def run_demo(tmp_path: Path, **env: str) -> subprocess.CompletedProcess:
     python.chmod(0o755)
     return subprocess.run(  # noqa: S603
         ["/bin/bash", str(tmp_path / "scripts" / "demo")],
-        env={**os.environ, "PYTHON": str(python), "PORT": "18999", **env},
+        env={
+            **{k: v for k, v in os.environ.items() if k != "DEMO_SQLITE_FILE"},
+            "PYTHON": str(python),
+            "PORT": "18999",
+            **env,
+        },
         capture_output=True,
         text=True,
         timeout=30,
