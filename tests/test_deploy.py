@@ -151,6 +151,12 @@ def test_the_code_the_image_runs_is_copied_into_it():
 # --- README: the production server tried locally -------------------------------
 
 
+def readme_try_section() -> str:
+    readme = (ROOT / "README.md").read_text()
+    section = readme[readme.index("To try the production server locally") :]
+    return section[: section.index("4. **Health check**")]
+
+
 def readme_serve_environment() -> dict[str, str]:
     """The variables README's "try the production server locally" command
     gives ./scripts/serve, as the shell sets them."""
@@ -198,6 +204,13 @@ def test_readme_command_to_try_the_production_server_passes_migrate_and_checks(
     assert migrated.returncode == 0, migrated.stderr
     assert checked.returncode == 0, checked.stderr
     assert documented["DJANGO_ALLOWED_HOSTS"] == "127.0.0.1,localhost"
+    # Every warning it prints is explained next to the command.
+    printed = set(re.findall(r"\((\w+\.[WI]\d+)\)", checked.stderr))
+    assert "security.W008" in printed
+    explained = set(re.findall(r"`(\w+\.[WI]\d+)`", readme_try_section()))
+    assert printed <= explained, printed - explained
+    # tokens.W021 (local-memory cache) is fine only with one process.
+    assert documented["WEB_CONCURRENCY"] == "1"
 
 
 def test_readme_production_try_starts_from_its_own_database_not_the_demos():

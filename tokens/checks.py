@@ -66,7 +66,11 @@ def shared_cache(app_configs=None, **kwargs):
                 "The cache is each process's own memory: every gunicorn worker "
                 "and instance keeps its own rate limits and lockouts, so each "
                 "limit is multiplied by their number.",
-                hint="Set REDIS_URL (fine for a single-process try).",
+                hint=(
+                    "Set REDIS_URL. Fine for a try with one process "
+                    "(WEB_CONCURRENCY=1: gunicorn starts one worker per CPU "
+                    "plus one by default)."
+                ),
                 id="tokens.W021",
             )
         ]
