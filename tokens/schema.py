@@ -589,7 +589,10 @@ another site's page or link); a session `POST` needs the CSRF token.
 Every error body is JSON `{"detail", "code"}`; validation errors add
 `"fields"`. Switch on `code`, never on `detail`. Besides the codes listed per
 operation, any endpoint answers `405 method_not_allowed` to a method it does
-not support.
+not support, `400 bad_request` to a `Host` the server does not serve or to
+more than 1,000 parameters, `404 not_found` to a path or `?format=` that does
+not exist, `503 database_unavailable` when the database does not answer, and
+`500 server_error` to a fault of its own. Every 503 carries `Retry-After: 30`.
 
 `GET /healthz` (no authentication) answers `200 {"status": "ok"}` when the
 database answers and `503` with code `database_unavailable` otherwise.
