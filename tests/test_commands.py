@@ -159,6 +159,22 @@ def test_seeded_bob_may_join_standup_after_a_second_seed(seeded, client_for):
     assert claims["grants"]["video"] == {"room": "standup"}
 
 
+def test_seed_demo_says_what_each_account_may_do_with_rooms_and_windows(seeded):
+    lines = [line.strip() for line in seeded.splitlines()]
+
+    assert any(
+        line.startswith("staff") and "superuser" in line and "sync" in line
+        for line in lines
+    )
+    assert "alice  video in any room, voice, chat, sync; tokens up to 14400 s" in lines
+    assert "bob    video in listed rooms, chat; tokens up to 3600 s" in lines
+    assert any(re.fullmatch(r"room standup: open until .+ UTC", x) for x in lines)
+    assert any(
+        re.fullmatch(r"room workshop: upcoming from .+ UTC until .+ UTC", x)
+        for x in lines
+    )
+
+
 def test_seed_demo_refuses_an_existing_staff_user_it_did_not_create(db, settings):
     # A real database's `staff`: before, seed_demo made it a superuser with
     # the published demo password.

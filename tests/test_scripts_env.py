@@ -66,7 +66,8 @@ def test_a_venv_left_without_pip_is_made_again_not_used(tmp_path):
 # got, and succeeds at everything else (pip, runserver).
 RECORDING_PYTHON = """#!/bin/sh
 case "$*" in
-  *manage.py*) echo "manage.py $2 DATABASE_URL=$DATABASE_URL";;
+  *manage.py*) echo "manage.py $2 REDIS_URL=${REDIS_URL-unset}" \\
+                 "DATABASE_URL=$DATABASE_URL";;
 esac
 exit 0
 """
@@ -100,7 +101,7 @@ def run_demo(tmp_path: Path, **env: str) -> subprocess.CompletedProcess:
 def test_demo_uses_its_own_sqlite_file_whatever_database_url_says(tmp_path):
     real = "postgres://postgres@127.0.0.1:5432/the_real_one"
 
-    done = run_demo(tmp_path, DATABASE_URL=real)
+    done = run_demo(tmp_path, DATABASE_URL=real, REDIS_URL="redis://10.0.0.9/0")
 
     assert done.returncode == 0, done.stderr
     commands = [line for line in done.stdout.splitlines() if "manage.py" in line]
@@ -111,6 +112,8 @@ def test_demo_uses_its_own_sqlite_file_whatever_database_url_says(tmp_path):
         "runserver",
     ]
     assert all(line.endswith(own) for line in commands), commands
+    # Lockouts in the demo's own memory: a restart clears them (README).
+    assert all("REDIS_URL=unset" in line for line in commands), commands
     assert "DATABASE_URL is ignored" in done.stdout
     assert real not in done.stdout
 

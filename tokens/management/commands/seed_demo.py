@@ -1,6 +1,6 @@
 """Create demo users, groups, rooms and access for a local demo server."""
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import Group
@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from tokens import access
 from tokens.models import GrantRule, Room, RoomAccess, User
 
 # Demo only: refused unless DEBUG is on (see handle()).
@@ -36,6 +37,12 @@ class Command(BaseCommand):
         self.stdout.write(self.style.WARNING("Demo accounts (local use only):"))
         for username, password in DEMO_USERS.items():
             self.stdout.write(f"  {username:6} password: {password}")
+        self.stdout.write("What each may do now (change it in /admin/):")
+        now = timezone.now()
+        for user in User.objects.filter(username__in=DEMO_USERS).order_by("pk"):
+            summary, _ = access.current_summary(user, now=now)
+            for line in describe(user, summary):
+                self.stdout.write(f"  {line}")
 
     @staticmethod
     def _claim_database() -> Group:
@@ -107,3 +114,30 @@ class Command(BaseCommand):
             name=name, defaults={"display_name": display_name, "active": True}
         )
         return room
+
+
+VIDEO_EXTENT = {"any": "video in any room", "listed": "video in listed rooms"}
+
+
+def describe(user: User, summary: access.Summary) -> list[str]:
+    """What the user may get now: grants, lifetime, rooms and their windows."""
+    grants = [
+        VIDEO_EXTENT.get(summary.video, name) if name == "video" else name
+        for name in summary.grants
+    ]
+    role = "superuser, /admin/; " if user.is_superuser else ""
+    first = (
+        f"{user.username:6} {role}{', '.join(grants) or 'no grants'}; "
+        f"tokens up to {summary.max_ttl} s"
+    )
+    return [first] + [f"       room {_window(room)}" for room in summary.rooms]
+
+
+def _window(room: access.RoomEntry) -> str:
+    start = f" from {_when(room.starts_at)}" if room.starts_at else ""
+    end = f" until {_when(room.ends_at)}" if room.ends_at else ""
+    return f"{room.name}: {room.state}{start}{end}"
+
+
+def _when(moment) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
