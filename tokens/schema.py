@@ -401,7 +401,10 @@ A Twilio Access Token for the authenticated user, made by
 `twilio.jwt.access_token.AccessToken` (HS256, `cty: twilio-fpa;v=1`). The
 identity is always the user's. Grants and rooms follow the rules staff manage
 in the admin; a token never outlives the room window it was issued for.
-Every refusal is recorded in the audit log with its code.
+Every refusal of an authenticated user's request is recorded in the audit
+log with its code; answers given before the user is known or the request is
+let in (401, 405, 429, the CSRF and cross-site 403s, `rate_limit_unavailable`,
+`database_unavailable`) are not.
 """
 
 token_get = extend_schema(
