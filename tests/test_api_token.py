@@ -14,7 +14,7 @@ from rest_framework.test import APIClient
 
 from tests.conftest import PASSWORD, api_token_for, decode
 from tests.helpers import page_csrf_token
-from tokens import throttles
+from tokens import errors, throttles
 from tokens.models import GrantRule, Room, RoomAccess, TokenEvent, User
 
 BODY_KEYS = {"identity", "token", "ttl", "expires_at", "grants", "room"}
@@ -56,6 +56,8 @@ def assert_refused(response, status: int, code: str, *, earlier: int = 0) -> dic
     latest = events.last()
     assert latest.outcome == code
     assert latest.jwt_sha256 == ""
+    if status == 503:  # clients back off: README "Error codes"
+        assert response["Retry-After"] == str(errors.RETRY_AFTER_SECONDS)
     return body
 
 
@@ -549,6 +551,20 @@ def test_grant_without_its_service_sid_is_503_grant_not_configured(
 
     body = assert_refused(response, 503, "grant_not_configured")
     assert "sync" in body["detail"]
+
+
+def test_default_grants_with_only_unconfigured_ones_left_are_503_naming_them(
+    settings, alice, alice_client
+):
+    # alice may get listed-room video and chat: without a room, chat is all
+    # that is left, and the server has no Conversations service. The answer
+    # tells the operator what to configure; no_grants would blame alice.
+    settings.TWILIO = without("TWILIO_CONVERSATIONS_SERVICE_SID")
+
+    response = alice_client.get("/token")
+
+    body = assert_refused(response, 503, "grant_not_configured")
+    assert body["detail"] == "The server is not configured for: chat."
 
 
 def test_grants_that_are_configured_still_come_without_an_unconfigured_one(

@@ -16,6 +16,7 @@ from rest_framework.throttling import SimpleRateThrottle
 
 from tests.conftest import PASSWORD, api_token_for
 from tests.helpers import bearer
+from tokens import errors
 from tokens.models import ApiToken, TokenEvent
 
 CLOSED_PORT_URL = "redis://127.0.0.1:1/0"
@@ -69,6 +70,7 @@ def assert_unavailable(response, *, api_tokens: int = 0) -> dict:
     assert response.status_code == 503, response.content
     assert response["Content-Type"] == "application/json"
     assert response["Cache-Control"] == "no-store"
+    assert response["Retry-After"] == str(errors.RETRY_AFTER_SECONDS)
     body = response.json()
     assert body["code"] == UNAVAILABLE, body
     assert body["detail"]
@@ -145,6 +147,7 @@ def test_browser_login_form_says_unavailable_and_does_not_log_in(
     response = browser.post(path, {"username": username, "password": PASSWORD})
 
     assert response.status_code == 503, response.content
+    assert response["Retry-After"] == str(errors.RETRY_AFTER_SECONDS)
     page = response.content.decode()
     assert "Logging in is unavailable for a moment" in page
     assert 'name="password"' in page

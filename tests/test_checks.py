@@ -249,3 +249,56 @@ def test_the_cache_warnings_are_for_deployments_only(settings):
     }
 
     assert not [m for m in checks.run_checks() if m.id == "tokens.W020"]
+
+
+# Demo accounts with their published passwords on a server with DEBUG off.
+
+
+def demo_password_messages() -> list[checks.CheckMessage]:
+    return [
+        m for m in checks.run_checks(databases=["default"]) if m.id == "tokens.E030"
+    ]
+
+
+@pytest.fixture
+def demo_staff(db):
+    from tokens.models import User
+
+    return User.objects.create_superuser("staff", password="staff-demo-password")
+
+
+def test_a_demo_password_left_with_debug_off_is_an_error_naming_only_the_user(
+    settings, demo_staff
+):
+    settings.DEBUG = False
+
+    messages = demo_password_messages()
+
+    assert len(messages) == 1
+    assert messages[0].level == checks.ERROR
+    assert "staff" in messages[0].msg
+    assert "demo-password" not in text_of(messages[0])
+
+
+def test_a_demo_password_makes_the_database_checks_fail(settings, demo_staff):
+    settings.DEBUG = False
+
+    with pytest.raises(SystemCheckError, match=r"tokens\.E030"):
+        call_command("check", "--database", "default", stdout=StringIO())
+
+
+def test_a_demo_password_is_fine_with_debug_on(settings, demo_staff):
+    settings.DEBUG = True
+
+    assert demo_password_messages() == []
+
+
+def test_a_changed_demo_password_is_fine(settings, demo_staff):
+    settings.DEBUG = False
+    demo_staff.set_password("a-new-password-nobody-published")
+    demo_staff.save()
+    hashed = demo_staff.password
+
+    assert demo_password_messages() == []
+    demo_staff.refresh_from_db()
+    assert demo_staff.password == hashed  # the check never rewrites a hash

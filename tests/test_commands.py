@@ -159,6 +159,81 @@ def test_seeded_bob_may_join_standup_after_a_second_seed(seeded, client_for):
     assert claims["grants"]["video"] == {"room": "standup"}
 
 
+def test_seed_demo_says_what_each_account_may_do_with_rooms_and_windows(seeded):
+    lines = [line.strip() for line in seeded.splitlines()]
+
+    assert any(
+        line.startswith("staff") and "superuser" in line and "sync" in line
+        for line in lines
+    )
+    assert "alice  video in any room, voice, chat, sync; tokens up to 14400 s" in lines
+    assert "bob    video in listed rooms, chat; tokens up to 3600 s" in lines
+    assert any(re.fullmatch(r"room standup: open until .+ UTC", x) for x in lines)
+    assert any(
+        re.fullmatch(r"room workshop: upcoming from .+ UTC until .+ UTC", x)
+        for x in lines
+    )
+
+
+def test_seed_demo_refuses_an_existing_staff_user_it_did_not_create(db, settings):
+    # A real database's `staff`: before, seed_demo made it a superuser with
+    # the published demo password.
+    settings.DEBUG = True
+    User.objects.create_user("staff", password="a-real-password-of-staff")
+
+    with pytest.raises(CommandError, match="only a database it created"):
+        run("seed_demo")
+
+    staff = User.objects.get(username="staff")
+    assert not staff.is_superuser
+    assert not staff.is_staff
+    assert staff.check_password("a-real-password-of-staff")
+    assert set(User.objects.values_list("username", flat=True)) == {"staff"}
+    assert not Room.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        pytest.param(lambda: User.objects.create_user("carol"), id="a-user"),
+        pytest.param(lambda: Room.objects.create(name="board"), id="a-room"),
+        pytest.param(lambda: Group.objects.create(name="ops"), id="a-group"),
+    ],
+)
+def test_seed_demo_refuses_a_database_it_did_not_create(db, settings, make):
+    settings.DEBUG = True
+    make()
+    before = counts()
+
+    with pytest.raises(CommandError, match="only a database it created"):
+        run("seed_demo")
+
+    assert counts() == before
+    assert not User.objects.filter(username__in=["staff", "alice", "bob"]).exists()
+
+
+def test_seed_demo_leaves_a_demo_user_made_again_by_hand_alone(seeded):
+    # Deleted in the demo's admin and made again: no longer seed_demo's own.
+    User.objects.filter(username="alice").delete()
+    User.objects.create_user("alice", password="alice-own-password")
+
+    with pytest.raises(CommandError, match="'alice'"):
+        run("seed_demo")
+
+    assert User.objects.get(username="alice").check_password("alice-own-password")
+
+
+def test_seed_demo_runs_again_on_its_database_with_users_added_in_the_demo(seeded):
+    User.objects.create_user("carol", password="carol-own-password")
+
+    output = run("seed_demo")
+
+    assert set(printed_passwords(output)) == {"staff", "alice", "bob"}
+    carol = User.objects.get(username="carol")
+    assert carol.check_password("carol-own-password")
+    assert not carol.is_superuser
+
+
 def test_migrations_match_the_models(db):
     out = StringIO()
     try:

@@ -20,6 +20,7 @@ import pytest
 
 from tests.helpers import (
     ROOT,
+    SERVER_NAMES,
     SERVER_PREFIXES,
     clean_environ,
     run_python,
@@ -150,6 +151,12 @@ def test_the_code_the_image_runs_is_copied_into_it():
 # --- README: the production server tried locally -------------------------------
 
 
+def readme_try_section() -> str:
+    readme = (ROOT / "README.md").read_text()
+    section = readme[readme.index("To try the production server locally") :]
+    return section[: section.index("4. **Health check**")]
+
+
 def readme_serve_environment() -> dict[str, str]:
     """The variables README's "try the production server locally" command
     gives ./scripts/serve, as the shell sets them."""
@@ -172,7 +179,9 @@ def readme_serve_environment() -> dict[str, str]:
     )
     given = json.loads(result.stdout)
     return {
-        name: value for name, value in given.items() if name.startswith(SERVER_PREFIXES)
+        name: value
+        for name, value in given.items()
+        if name.startswith(SERVER_PREFIXES) or name in SERVER_NAMES
     }
 
 
@@ -195,6 +204,23 @@ def test_readme_command_to_try_the_production_server_passes_migrate_and_checks(
     assert migrated.returncode == 0, migrated.stderr
     assert checked.returncode == 0, checked.stderr
     assert documented["DJANGO_ALLOWED_HOSTS"] == "127.0.0.1,localhost"
+    # Every warning it prints is explained next to the command.
+    printed = set(re.findall(r"\((\w+\.[WI]\d+)\)", checked.stderr))
+    assert "security.W008" in printed
+    explained = set(re.findall(r"`(\w+\.[WI]\d+)`", readme_try_section()))
+    assert printed <= explained, printed - explained
+    # tokens.W021 (local-memory cache) is fine only with one process.
+    assert documented["WEB_CONCURRENCY"] == "1"
+
+
+def test_readme_production_try_starts_from_its_own_database_not_the_demos():
+    # It ran on the default db.sqlite3, once the demo's: the demo accounts and
+    # their published passwords logged in with DEBUG off.
+    url = readme_serve_environment()["DATABASE_URL"]
+
+    assert url.startswith("sqlite:///"), url
+    name = Path(url.removeprefix("sqlite:///")).name
+    assert name not in ("db.sqlite3", "demo.sqlite3"), name
 
 
 # --- scripts/demo -------------------------------------------------------------------
@@ -231,7 +257,7 @@ def test_demo_answers_on_loopback_even_with_a_dot_env_copied_from_the_example(
     env = {
         **clean_environ(),
         "DJANGO_ENV_FILE": str(dot_env),
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "DEMO_SQLITE_FILE": str(tmp_path / "demo.sqlite3"),
         "PORT": str(port),
         "PYTHON": sys.executable,
     }

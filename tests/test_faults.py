@@ -26,6 +26,7 @@ import tokens.api
 import tokens.auth
 from tests.conftest import PASSWORD, api_token_for, decode
 from tests.helpers import bearer, local_server_env, run_python
+from tokens import errors
 from tokens.models import ApiToken, RoomAccess, TokenEvent
 
 LOGIN = "/api/auth/login/"
@@ -47,6 +48,7 @@ def assert_database_unavailable(response) -> dict:
     """503 database_unavailable as JSON: no token, no driver text, no SQL."""
     assert response.status_code == 503, response.content
     assert response["Content-Type"] == "application/json"
+    assert response["Retry-After"] == str(errors.RETRY_AFTER_SECONDS)
     body = response.json()
     assert body["code"] == UNAVAILABLE, body
     assert body["detail"]
@@ -174,6 +176,7 @@ def test_health_check_while_database_fails_answers_503():
         response = APIClient().get("/healthz")
 
     assert response.status_code == 503, response.content
+    assert response["Retry-After"] == str(errors.RETRY_AFTER_SECONDS)
     body = response.json()
     assert body["code"] == UNAVAILABLE
     assert body["status"] == "unavailable"

@@ -13,13 +13,16 @@ from django.contrib.staticfiles import finders
 from django.core.management import call_command
 from django.test import Client
 from drf_spectacular.drainage import GENERATOR_STATS
+from rest_framework import exceptions
 from rest_framework.test import APIClient
 
 from tests.conftest import PASSWORD, decode
-from tokens import errors
+from tokens import config, errors
 from tokens.models import TokenEvent
+from tokens.schema import MeSerializer, RoomEntrySerializer
 from tokens.serializers import TOKEN_FIELDS
 
+LOGIN = "/api/auth/login/"
 README = Path(__file__).resolve().parent.parent / "README.md"
 
 ENDPOINTS = {
@@ -280,9 +283,8 @@ def test_readme_error_table_has_rows():
 def test_every_error_code_of_the_readme_is_in_the_schema_under_its_status(
     schema, status, code
 ):
-    if status == "405":
-        assert f"`{status} {code}`" in schema["info"]["description"]
-        return
+    if f"`{status} {code}`" in schema["info"]["description"]:
+        return  # any endpoint may answer it
     documented = [
         response["description"]
         for item in schema["paths"].values()
@@ -291,6 +293,64 @@ def test_every_error_code_of_the_readme_is_in_the_schema_under_its_status(
         if key == status
     ]
     assert any(f"`{code}`" in text for text in documented)
+
+
+def error_codes_of_errors_py() -> set[str]:
+    """Every code tokens/errors.py answers: its exceptions' and its handlers'."""
+    classes = {
+        cls.default_code
+        for cls in vars(errors).values()
+        if isinstance(cls, type)
+        and issubclass(cls, exceptions.APIException)
+        and cls.__module__ == errors.__name__
+        and "default_code" in vars(cls)  # not TokenRefused's inherited "error"
+    }
+    source = Path(errors.__file__).read_text()
+    handlers = set(re.findall(r'json_error\(\s*\d{3},\s*"(\w+)"', source))
+    return classes | handlers
+
+
+def test_every_error_code_of_errors_py_is_in_the_readme_table():
+    codes = error_codes_of_errors_py()
+    assert {"grant_not_configured", "bad_request", "not_found"} <= codes
+    assert codes - {code for _, code in readme_error_codes()} == set()
+
+
+def test_every_error_code_of_the_readme_is_answered_by_the_code():
+    drf = {
+        cls.default_code
+        for cls in vars(exceptions).values()
+        if isinstance(cls, type) and issubclass(cls, exceptions.APIException)
+    }
+    root = README.parent
+    source = "\n".join(
+        path.read_text()
+        for folder in ("tokens", "tokenserver")
+        for path in (root / folder).rglob("*.py")
+        if "migrations" not in path.parts
+    )
+    literals = set(re.findall(r'"(\w+)"', source))
+    documented = {code for _, code in readme_error_codes()}
+    assert documented - drf - literals == set()
+
+
+def readme_endpoint_row(endpoint: str) -> str:
+    return next(
+        line for line in README.read_text().splitlines() if line.startswith(endpoint)
+    )
+
+
+def test_readme_describes_every_field_of_api_me():
+    row = readme_endpoint_row("| `GET /api/me/` |")
+    for name in MeSerializer().fields:
+        assert f"`{name}`" in row, name
+    for state in RoomEntrySerializer().fields["state"].choices:
+        assert f"`{state}`" in row, state
+
+
+def test_readme_gives_the_length_rule_of_the_api_secret():
+    row = readme_endpoint_row("| `TWILIO_API_SECRET` |")
+    assert config.SECRET_FORMAT[1] in row
 
 
 # The schema agrees with what the server really answers.
@@ -450,3 +510,31 @@ def test_docs_open_for_a_logged_in_browser_following_a_link_from_elsewhere(alice
     response = browser.get(path, headers={"Sec-Fetch-Site": "cross-site"})
 
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("path", "method"), [("/token", "get"), ("/token", "post"), (LOGIN, "post")]
+)
+def test_every_documented_503_says_it_carries_retry_after(schema, path, method):
+    header = operation(schema, path, method)["responses"]["503"]["headers"]
+    assert f"`{errors.RETRY_AFTER_SECONDS}`" in header["Retry-After"]["description"]
+
+
+def test_readme_gives_the_retry_after_of_every_503():
+    section = README.read_text().split("### Error codes", 1)[1].split("\n## ", 1)[0]
+    assert f"`Retry-After: {errors.RETRY_AFTER_SECONDS}`" in section
+
+
+def test_default_grant_set_rule_is_told_in_the_schema_and_the_readme(schema):
+    # No `grants` asked: unconfigured grants are left out silently, unless
+    # nothing else remains (503 grant_not_configured).
+    params = operation(schema, "/token", "get")["parameters"]
+    grants = next(p for p in params if p["name"] == "grants")["description"]
+    refused = operation(schema, "/token", "get")["responses"]["503"]["description"]
+    readme = README.read_text()
+    for text in (grants, refused, readme):
+        assert "left out" in text
+        assert "silently" in text
+    assert "`grant_not_configured`" in grants
+    assert "no `grants` was asked for" in refused
+    assert "no `grants` was asked for" in readme

@@ -1,4 +1,6 @@
-"""scripts/_env.sh, which every README command sources, on a machine unlike ours."""
+"""scripts/_env.sh, which every README command sources, on a machine unlike ours;
+which database scripts/demo gives its commands, and what scripts/test
+installs."""
 
 import os
 import shutil
@@ -58,3 +60,110 @@ def test_a_venv_left_without_pip_is_made_again_not_used(tmp_path):
     assert done.returncode == 1
     assert "apt-get install python3-venv" in done.stderr
     assert not (tmp_path / ".venv").exists()
+
+
+# Stands in for .venv/bin/python: says which database each manage.py command
+# got, and succeeds at everything else (pip, runserver).
+RECORDING_PYTHON = """#!/bin/sh
+case "$*" in
+  *manage.py*) echo "manage.py $2 REDIS_URL=${REDIS_URL-unset}" \\
+                 "DATABASE_URL=$DATABASE_URL";;
+esac
+exit 0
+"""
+
+
+def run_demo(tmp_path: Path, **env: str) -> subprocess.CompletedProcess:
+    (tmp_path / "scripts").mkdir()
+    for name in ("demo", "_env.sh"):
+        shutil.copy(ROOT / "scripts" / name, tmp_path / "scripts" / name)
+    for name in ("requirements.txt", "requirements-dev.txt", "constraints.txt"):
+        shutil.copy(ROOT / name, tmp_path / name)
+    python = tmp_path / ".venv" / "bin" / "python"
+    python.parent.mkdir(parents=True)
+    python.write_text(RECORDING_PYTHON)
+    python.chmod(0o755)
+    return subprocess.run(  # noqa: S603
+        ["/bin/bash", str(tmp_path / "scripts" / "demo")],
+        env={
+            **{k: v for k, v in os.environ.items() if k != "DEMO_SQLITE_FILE"},
+            "PYTHON": str(python),
+            "PORT": "18999",
+            **env,
+        },
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+
+
+def test_demo_uses_its_own_sqlite_file_whatever_database_url_says(tmp_path):
+    real = "postgres://postgres@127.0.0.1:5432/the_real_one"
+
+    done = run_demo(tmp_path, DATABASE_URL=real, REDIS_URL="redis://10.0.0.9/0")
+
+    assert done.returncode == 0, done.stderr
+    commands = [line for line in done.stdout.splitlines() if "manage.py" in line]
+    own = f"DATABASE_URL=sqlite:///{tmp_path}/demo.sqlite3"
+    assert [line.split()[1] for line in commands] == [
+        "migrate",
+        "seed_demo",
+        "runserver",
+    ]
+    assert all(line.endswith(own) for line in commands), commands
+    # Lockouts in the demo's own memory: a restart clears them (README).
+    assert all("REDIS_URL=unset" in line for line in commands), commands
+    assert "DATABASE_URL is ignored" in done.stdout
+    assert real not in done.stdout
+
+
+# Stands in for every tool scripts/test runs: says how it was called.
+RECORDING_TOOL = """#!/bin/sh
+echo "ran $(basename "$0") $*"
+exit 0
+"""
+
+
+def run_test_script(tmp_path: Path, **env: str) -> subprocess.CompletedProcess:
+    (tmp_path / "scripts").mkdir()
+    for name in ("test", "_env.sh"):
+        shutil.copy(ROOT / "scripts" / name, tmp_path / "scripts" / name)
+    for name in ("requirements.txt", "requirements-dev.txt", "constraints.txt"):
+        shutil.copy(ROOT / name, tmp_path / name)
+    tools = [tmp_path / "scripts" / "browser-deps"] + [
+        tmp_path / ".venv" / "bin" / name
+        for name in ("python", "ruff", "bandit", "pytest")
+    ]
+    for tool in tools:
+        tool.parent.mkdir(parents=True, exist_ok=True)
+        tool.write_text(RECORDING_TOOL)
+        tool.chmod(0o755)
+    return subprocess.run(  # noqa: S603
+        ["/bin/bash", str(tmp_path / "scripts" / "test"), "-q"],
+        env={**os.environ, "PYTHON": str(tools[1]), "PATH": "/usr/bin:/bin", **env},
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+
+
+def test_skip_browser_installs_no_browser_and_leaves_the_browser_tests_out(
+    tmp_path,
+):
+    done = run_test_script(tmp_path, SKIP_BROWSER="1")
+
+    assert done.returncode == 0, done.stderr
+    assert "ran browser-deps" not in done.stdout
+    runs = [line for line in done.stdout.splitlines() if line.startswith("ran pytest")]
+    assert runs, done.stdout
+    assert all(line == "ran pytest --ignore=tests/browser -q" for line in runs), runs
+
+
+def test_without_skip_browser_the_test_command_sees_to_the_browser(tmp_path):
+    done = run_test_script(tmp_path)
+
+    assert done.returncode == 0, done.stderr
+    assert "ran browser-deps" in done.stdout
+    assert "ran pytest -q" in done.stdout

@@ -1,8 +1,11 @@
 """System checks: every missing or malformed Twilio variable, by name only;
+demo accounts with their published passwords on a server with DEBUG off;
 and, for deployments, a cache that cannot hold the rate limits."""
 
 from django.conf import settings
+from django.contrib.auth.hashers import check_password
 from django.core.checks import Error, Info, Tags, Warning, register
+from django.db import DatabaseError
 
 from tokens import config
 
@@ -63,8 +66,57 @@ def shared_cache(app_configs=None, **kwargs):
                 "The cache is each process's own memory: every gunicorn worker "
                 "and instance keeps its own rate limits and lockouts, so each "
                 "limit is multiplied by their number.",
-                hint="Set REDIS_URL (fine for a single-process try).",
+                hint=(
+                    "Set REDIS_URL. Fine for a try with one process "
+                    "(WEB_CONCURRENCY=1: gunicorn starts one worker per CPU "
+                    "plus one by default)."
+                ),
                 id="tokens.W021",
             )
         ]
     return []
+
+
+@register(Tags.security, Tags.database)
+def demo_passwords(app_configs=None, databases=None, **kwargs):
+    """No account may keep its published demo password once DEBUG is off.
+
+    Run with the database checks (`migrate`, `check --database default`).
+    The stored hashes are verified without the user's setter, so a check never
+    rewrites a hash; the passwords are never printed.
+    """
+    if settings.DEBUG or not databases:
+        return []
+    try:
+        names = sorted(
+            {name for alias in databases for name in _demo_password_users(alias)}
+        )
+    except DatabaseError:  # before `migrate` made the tables, or unreachable
+        return []
+    if not names:
+        return []
+    return [
+        Error(
+            f"DEBUG is off and these accounts still have their published demo "
+            f"password: {', '.join(names)}.",
+            hint=(
+                "This looks like the demo's database (seed_demo): give the server "
+                "its own DATABASE_URL, or set new passwords with "
+                "`manage.py changepassword <name>`."
+            ),
+            id="tokens.E030",
+        )
+    ]
+
+
+def _demo_password_users(alias: str) -> list[str]:
+    # Imported here: the models are not ready when checks are registered.
+    from tokens.management.commands.seed_demo import DEMO_USERS
+    from tokens.models import User
+
+    found = User.objects.using(alias).filter(username__in=DEMO_USERS)
+    return [
+        username
+        for username, encoded in found.values_list("username", "password")
+        if check_password(DEMO_USERS[username], encoded)
+    ]

@@ -7,14 +7,21 @@ errors add `"fields": {<name>: [<messages>]}`.
 import logging
 import sys
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db import DatabaseError
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from rest_framework import exceptions, status
 
 logger = logging.getLogger(__name__)
+
+# Every 503 carries `Retry-After: 30` (README "Error codes"), so clients back
+# off instead of hammering a server that is down or not configured yet. DRF's
+# handler sends an exception's `wait` as Retry-After.
+RETRY_AFTER_SECONDS = 30
+
+Response = TypeVar("Response", bound=HttpResponse)
 
 
 class TokenRefused(exceptions.APIException):
@@ -59,6 +66,7 @@ class TwilioNotConfigured(TokenRefused):
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     default_detail = "The server is not configured to issue Twilio tokens."
     default_code = "twilio_not_configured"
+    wait = RETRY_AFTER_SECONDS
 
     def __init__(self, missing: Iterable[str] = ()) -> None:
         names = ", ".join(missing)
@@ -72,6 +80,7 @@ class GrantNotConfigured(TokenRefused):
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     default_detail = "The server is not configured for this grant."
     default_code = "grant_not_configured"
+    wait = RETRY_AFTER_SECONDS
 
     def __init__(self, missing: Iterable[str] = ()) -> None:
         names = ", ".join(missing)
@@ -119,12 +128,14 @@ class RateLimitUnavailable(exceptions.APIException):
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     default_detail = "Rate limiting is unavailable; try again shortly."
     default_code = "rate_limit_unavailable"
+    wait = RETRY_AFTER_SECONDS
 
 
 class DatabaseUnavailable(exceptions.APIException):
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     default_detail = "The database does not answer; try again shortly."
     default_code = "database_unavailable"
+    wait = RETRY_AFTER_SECONDS
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Any:
@@ -191,6 +202,12 @@ def json_error(status_code: int, code: str, detail: str) -> JsonResponse:
     return JsonResponse({"detail": detail, "code": code}, status=status_code)
 
 
+def with_retry_after(response: Response) -> Response:
+    """A 503 says when to try again, whoever answers it."""
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
 def bad_request(request: Any, exception: Exception | None = None) -> JsonResponse:
     return json_error(400, "bad_request", "Bad request.")
 
@@ -211,5 +228,7 @@ def server_error(request: Any) -> JsonResponse:
     # is the same outage as inside one: 503, not 500.
     if isinstance(sys.exc_info()[1], DatabaseError):
         unavailable = DatabaseUnavailable()
-        return json_error(503, unavailable.default_code, str(unavailable.detail))
+        return with_retry_after(
+            json_error(503, unavailable.default_code, str(unavailable.detail))
+        )
     return json_error(500, "server_error", "Server error.")

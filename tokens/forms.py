@@ -32,6 +32,7 @@ class LockoutMixin:
         try:
             return self._clean_guarded()
         except errors.RateLimitUnavailable as exc:
+            self.retry_after = errors.RETRY_AFTER_SECONDS
             raise forms.ValidationError(
                 "Logging in is unavailable for a moment. Try again shortly.",
                 code=UNAVAILABLE,

@@ -25,6 +25,14 @@ from tokens.serializers import LoginSerializer
 
 DEVICE_PATTERN = r"^[A-Za-z0-9_.-]{1,64}$"
 
+# The default grant set (no `grants` asked) and grant_not_configured.
+DEFAULT_GRANTS_UNCONFIGURED = (
+    "a grant asked for in `grants` needs a service SID the server lacks; or no "
+    "`grants` was asked for and every grant the user may get now needs one "
+    "(`detail` names them). When other grants remain, the unconfigured ones "
+    "are left out of the default set silently"
+)
+
 # What each error code means, for the descriptions (README "Error codes").
 CODE_MEANINGS = {
     exceptions.ValidationError.default_code: (
@@ -74,9 +82,7 @@ CODE_MEANINGS = {
         "the server lacks the Twilio account SID, API key or secret "
         "(`detail` names the variables)"
     ),
-    errors.GrantNotConfigured.default_code: (
-        "a grant asked for needs a service SID the server lacks"
-    ),
+    errors.GrantNotConfigured.default_code: DEFAULT_GRANTS_UNCONFIGURED,
     errors.RateLimitUnavailable.default_code: (
         "the cache holding the rate limits does not answer; try again shortly"
     ),
@@ -201,7 +207,10 @@ class TokenParamsSerializer(serializers.Serializer):
         max_length=64,
         help_text=(
             f"Comma list from `{','.join(policy.GRANT_NAMES)}`. Default: every "
-            "grant the user may get and the server is configured for."
+            "grant the user may get and the server is configured for (video "
+            "only with `room` for a listed-rooms user); unconfigured grants "
+            "are left out silently unless nothing else remains: then 503 "
+            "`grant_not_configured`."
         ),
     )
     ttl = serializers.IntegerField(
@@ -374,8 +383,11 @@ RETRY_AFTER = OpenApiParameter(
     "Retry-After",
     OpenApiTypes.INT,
     location=OpenApiParameter.HEADER,
-    description="Seconds to wait before trying again.",
-    response=[429],
+    description=(
+        "Seconds to wait before trying again: on a 429 until the limit or "
+        f"lockout ends; on every 503 `{errors.RETRY_AFTER_SECONDS}`."
+    ),
+    response=[429, 503],
 )
 WWW_AUTHENTICATE = OpenApiParameter(
     "WWW-Authenticate",
@@ -389,7 +401,10 @@ A Twilio Access Token for the authenticated user, made by
 `twilio.jwt.access_token.AccessToken` (HS256, `cty: twilio-fpa;v=1`). The
 identity is always the user's. Grants and rooms follow the rules staff manage
 in the admin; a token never outlives the room window it was issued for.
-Every refusal is recorded in the audit log with its code.
+Every refusal of an authenticated user's request is recorded in the audit
+log with its code; answers given before the user is known or the request is
+let in (401, 405, 429, the CSRF and cross-site 403s, `rate_limit_unavailable`,
+`database_unavailable`) are not.
 """
 
 token_get = extend_schema(
@@ -577,7 +592,10 @@ another site's page or link); a session `POST` needs the CSRF token.
 Every error body is JSON `{"detail", "code"}`; validation errors add
 `"fields"`. Switch on `code`, never on `detail`. Besides the codes listed per
 operation, any endpoint answers `405 method_not_allowed` to a method it does
-not support.
+not support, `400 bad_request` to a `Host` the server does not serve or to
+more than 1,000 parameters, `404 not_found` to a path or `?format=` that does
+not exist, `503 database_unavailable` when the database does not answer, and
+`500 server_error` to a fault of its own. Every 503 carries `Retry-After: 30`.
 
 `GET /healthz` (no authentication) answers `200 {"status": "ok"}` when the
 database answers and `503` with code `database_unavailable` otherwise.

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
-from tokens import access
+from tokens import access, errors
 from tokens.config import DEMO_WARNING
 from tokens.forms import LockoutAuthenticationForm, with_refusal_status
 from tokens.models import ApiToken
@@ -29,13 +29,15 @@ def healthz(request: HttpRequest) -> JsonResponse:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
     except DatabaseError:
-        return JsonResponse(
-            {
-                "status": "unavailable",
-                "detail": "The database does not answer.",
-                "code": "database_unavailable",
-            },
-            status=503,
+        return errors.with_retry_after(
+            JsonResponse(
+                {
+                    "status": "unavailable",
+                    "detail": "The database does not answer.",
+                    "code": "database_unavailable",
+                },
+                status=503,
+            )
         )
     return JsonResponse({"status": "ok"})
 

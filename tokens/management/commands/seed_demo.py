@@ -1,6 +1,6 @@
 """Create demo users, groups, rooms and access for a local demo server."""
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import Group
@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from tokens import access
 from tokens.models import GrantRule, Room, RoomAccess, User
 
 # Demo only: refused unless DEBUG is on (see handle()).
@@ -16,6 +17,11 @@ DEMO_USERS = {
     "alice": "alice-demo-password",
     "bob": "bob-demo-password",
 }
+# Marks a database seed_demo created, and (as members) the users it created.
+# A group without permissions gives nothing. seed_demo fills only an empty
+# database or one holding this group, and resets only its members: a real
+# database's `staff` never becomes a superuser with a published password.
+DEMO_MARKER = "created by seed_demo"
 
 
 class Command(BaseCommand):
@@ -27,15 +33,37 @@ class Command(BaseCommand):
                 "seed_demo creates known passwords: it runs only with DEBUG on."
             )
         with transaction.atomic():
-            self._seed()
+            self._seed(self._claim_database())
         self.stdout.write(self.style.WARNING("Demo accounts (local use only):"))
         for username, password in DEMO_USERS.items():
             self.stdout.write(f"  {username:6} password: {password}")
+        self.stdout.write("What each may do now (change it in /admin/):")
+        now = timezone.now()
+        for user in User.objects.filter(username__in=DEMO_USERS).order_by("pk"):
+            summary, _ = access.current_summary(user, now=now)
+            for line in describe(user, summary):
+                self.stdout.write(f"  {line}")
 
-    def _seed(self) -> None:
+    @staticmethod
+    def _claim_database() -> Group:
+        """The marker group: found, or made in an empty database."""
+        marker = Group.objects.filter(name=DEMO_MARKER).first()
+        if marker is not None:
+            return marker
+        models = (User, Group, GrantRule, Room, RoomAccess)
+        if any(model.objects.exists() for model in models):
+            raise CommandError(
+                "seed_demo fills only a database it created, and this one "
+                "already has users, groups, rooms or rules: nothing changed. "
+                "./scripts/demo uses its own SQLite file, demo.sqlite3."
+            )
+        return Group.objects.create(name=DEMO_MARKER)
+
+    def _seed(self, marker: Group) -> None:
         now = timezone.now()
         users = {
-            name: self._user(name, password) for name, password in DEMO_USERS.items()
+            name: self._user(name, password, marker)
+            for name, password in DEMO_USERS.items()
         }
         staff = users["staff"]
         staff.is_staff = staff.is_superuser = True
@@ -67,8 +95,15 @@ class Command(BaseCommand):
         )
 
     @staticmethod
-    def _user(username: str, password: str) -> User:
-        user, _ = User.objects.get_or_create(username=username)
+    def _user(username: str, password: str, marker: Group) -> User:
+        user, created = User.objects.get_or_create(username=username)
+        if created:
+            user.groups.add(marker)
+        elif not user.groups.filter(pk=marker.pk).exists():
+            raise CommandError(
+                f"seed_demo did not create the user {username!r}: it changes "
+                "only its own users. Nothing changed."
+            )
         user.set_password(password)
         user.save()
         return user
@@ -79,3 +114,30 @@ class Command(BaseCommand):
             name=name, defaults={"display_name": display_name, "active": True}
         )
         return room
+
+
+VIDEO_EXTENT = {"any": "video in any room", "listed": "video in listed rooms"}
+
+
+def describe(user: User, summary: access.Summary) -> list[str]:
+    """What the user may get now: grants, lifetime, rooms and their windows."""
+    grants = [
+        VIDEO_EXTENT.get(summary.video, name) if name == "video" else name
+        for name in summary.grants
+    ]
+    role = "superuser, /admin/; " if user.is_superuser else ""
+    first = (
+        f"{user.username:6} {role}{', '.join(grants) or 'no grants'}; "
+        f"tokens up to {summary.max_ttl} s"
+    )
+    return [first] + [f"       room {_window(room)}" for room in summary.rooms]
+
+
+def _window(room: access.RoomEntry) -> str:
+    start = f" from {_when(room.starts_at)}" if room.starts_at else ""
+    end = f" until {_when(room.ends_at)}" if room.ends_at else ""
+    return f"{room.name}: {room.state}{start}{end}"
+
+
+def _when(moment) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
