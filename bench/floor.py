@@ -6,7 +6,7 @@ exactly the work of `GET /token?room=...`: the API token's candidates read
 by the project's statement and its digest compared in constant time, the
 request counted by the project's Redis script, the rules, room and access
 rows read by the project's statement, the decision and the signing by the
-project's plain functions (tokens/policy.py, tokens/issuing.py), the audit
+project's plain functions (tokens/policy.py, tokens/issuing/signing.py), the audit
 row INSERTed and committed, the same JSON. Without: Django's request and
 response, middleware, DRF, ORM instances, the connection health check.
 
@@ -36,11 +36,14 @@ from django.http import QueryDict  # noqa: E402
 from knox.crypto import hash_token  # noqa: E402
 from knox.settings import CONSTANTS  # noqa: E402
 
-from tokens import auth, issuing, loading, policy, rows  # noqa: E402
-from tokens.config import current_credentials, current_limits  # noqa: E402
+from tokens import policy, rows  # noqa: E402
+from tokens.api import authentication as auth  # noqa: E402
+from tokens.credentials import current_credentials, current_limits  # noqa: E402
+from tokens.issuing import signing  # noqa: E402
+from tokens.issuing import subject as queries  # noqa: E402
+from tokens.issuing.params import parse_token_params  # noqa: E402
+from tokens.limits.throttles import SLIDING_LOG, TokenRateThrottle  # noqa: E402
 from tokens.models import TokenEvent  # noqa: E402
-from tokens.serializers import parse_token_params  # noqa: E402
-from tokens.throttles import SLIDING_LOG, TokenRateThrottle  # noqa: E402
 from tokens.timeutil import iso_utc  # noqa: E402
 
 CREDENTIALS = current_credentials()
@@ -86,16 +89,16 @@ def application(environ, start_response):
         return _answer(start_response, "429 Too Many Requests", {"code": "throttled"})
     now = datetime.now(UTC).replace(microsecond=0)
     params = parse_token_params(QueryDict(environ.get("QUERY_STRING", "")))
-    sql, values = loading._RULES_SQL, [user_id, user_id]
+    sql, values = queries._RULES_SQL, [user_id, user_id]
     if params.room is not None:
-        sql += loading._ROOM_SQL
+        sql += queries._ROOM_SQL
         values += [params.room, user_id, user_id, params.room]
     found = db.execute(sql, values).fetchall()
     subject = policy.Subject(
         identity=user[_IDENTITY],
         is_superuser=user[_SUPERUSER],
-        rules=loading._rules([row for row in found if row[0] == loading.RULE]),
-        room=None if params.room is None else loading._room(params.room, found),
+        rules=queries._rules([row for row in found if row[0] == queries.RULE]),
+        room=None if params.room is None else queries._room(params.room, found),
     )
     decision = policy.decide(
         subject,
@@ -104,7 +107,7 @@ def application(environ, start_response):
         limits=LIMITS,
         now=now,
     )
-    issued = issuing.sign(
+    issued = signing.sign(
         decision,
         identity=user[_IDENTITY],
         device=params.device,

@@ -218,16 +218,16 @@ def orm_vs_raw(token: str, room: str, repeat: int = 200) -> list[dict]:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from tokens import loading
-    from tokens.auth import ApiTokenAuthentication
+    from tokens.api.authentication import ApiTokenAuthentication
+    from tokens.issuing import subject as loading
 
     auth = ApiTokenAuthentication()
     user, _ = auth.authenticate_credentials(token.encode())
     calls = {
-        "API token + user (tokens/auth.py)": lambda: auth.authenticate_credentials(
-            token.encode()
+        "API token + user (api/authentication.py)": lambda: (
+            auth.authenticate_credentials(token.encode())
         ),
-        "rules + room (loading.load_subject)": lambda: loading.load_subject(
+        "rules + room (issuing/subject.load_subject)": lambda: loading.load_subject(
             user, room=room
         ),
     }

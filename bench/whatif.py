@@ -28,7 +28,7 @@ def async_commit() -> None:
 
 def no_throttle() -> None:
     """No /token rate limit: what its two Redis round trips cost."""
-    from tokens.api import TokenView
+    from tokens.api.views import TokenView
 
     TokenView.throttle_classes = []
 

@@ -13,7 +13,7 @@ from tests.helpers import (
     errors_on_page,
     form_data,
 )
-from tokens import throttles
+from tokens.limits import throttles
 from tokens.models import ApiToken, GrantRule, Room, RoomAccess, TokenEvent, User
 
 

@@ -14,7 +14,8 @@ from rest_framework.test import APIClient
 
 from tests.conftest import PASSWORD, api_token_for, decode
 from tests.helpers import page_csrf_token
-from tokens import errors, throttles
+from tokens import errors
+from tokens.limits import throttles
 from tokens.models import GrantRule, Room, RoomAccess, TokenEvent, User
 
 BODY_KEYS = {"identity", "token", "ttl", "expires_at", "grants", "room"}

@@ -10,7 +10,7 @@ from rest_framework.test import APIClient
 
 from tests.conftest import PASSWORD, api_token_for, decode
 from tests.helpers import assert_login_page_refused, bearer
-from tokens import throttles
+from tokens.limits import throttles
 from tokens.models import ApiToken, TokenEvent
 
 LOGIN = "/api/auth/login/"
@@ -716,10 +716,10 @@ def test_lockout_lasts_its_full_time_from_the_failure_that_reaches_the_limit(
     """Failures spread over the window still lock for the whole lockout time."""
     from django.core.cache import cache
 
-    from tokens.lockout import LoginGuard
+    from tokens.limits.lockout import LoginGuard
 
     clock = [1_000_000.0]
-    monkeypatch.setattr("tokens.lockout.time.time", lambda: clock[0])
+    monkeypatch.setattr("tokens.limits.lockout.time.time", lambda: clock[0])
     guard = LoginGuard(cache=cache, limit=3, seconds=900)
     for _ in range(2):
         guard.attempt(username="alice", ip=None)
@@ -732,7 +732,7 @@ def test_lockout_lasts_its_full_time_from_the_failure_that_reaches_the_limit(
 
 
 def test_a_forged_forwarded_address_falls_back_to_the_peer_address(rf, settings):
-    from tokens.throttles import client_ip
+    from tokens.limits.throttles import client_ip
 
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
     request = rf.get("/", HTTP_X_FORWARDED_FOR="not-an-address", REMOTE_ADDR="10.0.0.7")
@@ -745,7 +745,7 @@ def test_parallel_guesses_reach_the_password_check_only_up_to_the_limit():
     all start before any has failed cannot pass the limit together."""
     from django.core.cache import cache
 
-    from tokens.lockout import LoginGuard
+    from tokens.limits.lockout import LoginGuard
 
     guard = LoginGuard(cache=cache, limit=5, seconds=900)
     waits = [guard.attempt(username="alice", ip=f"10.0.0.{n}") for n in range(10)]

@@ -30,7 +30,8 @@ from django.db import connection
 
 from tests.conftest import PASSWORD, api_token_for, decode
 from tests.helpers import ROOT, local_server_env, run_python
-from tokens import api, throttles
+from tokens.api import views
+from tokens.limits import throttles
 from tokens.models import ApiToken, TokenEvent
 
 GUNICORN = Path(sys.executable).parent / "gunicorn"
@@ -159,13 +160,13 @@ def one_login_at_a_time_on_shared_sqlite(monkeypatch):
     if connection.vendor != "sqlite" or not connection.is_in_memory_db():
         return
     lock = threading.Lock()
-    post = api.LoginView.post
+    post = views.LoginView.post
 
     def serialised(self, request, *args, **kwargs):
         with lock:
             return post(self, request, *args, **kwargs)
 
-    monkeypatch.setattr(api.LoginView, "post", serialised)
+    monkeypatch.setattr(views.LoginView, "post", serialised)
 
 
 @committing

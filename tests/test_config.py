@@ -5,8 +5,8 @@ import json
 import pytest
 
 from tests.helpers import FAKE_TWILIO, run_python, server_env
-from tokens import config
-from tokens.config import (
+from tokens import credentials as config
+from tokens.credentials import (
     CORE,
     DEMO_VALUES,
     Problem,

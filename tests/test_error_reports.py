@@ -99,7 +99,7 @@ def test_a_debug_page_of_a_failed_login_shows_no_password(
     def fail(*args, **kwargs):
         raise RuntimeError("login broke")
 
-    monkeypatch.setattr("tokens.api.authenticate", fail)
+    monkeypatch.setattr("tokens.api.views.authenticate", fail)
     data = {"username": "alice", "password": PASSWORD}
     if body == "form":
         response = debug_client.post(
@@ -130,7 +130,7 @@ def test_a_debug_page_of_a_failed_api_login_shows_no_new_api_token(
         raise RuntimeError("after the token was made")
 
     monkeypatch.setattr(ApiToken.objects, "create", remember)
-    monkeypatch.setattr("tokens.api.user_logged_in.send", fail)
+    monkeypatch.setattr("tokens.api.views.user_logged_in.send", fail)
     response = debug_client.post(
         "/api/auth/login/", {"username": "alice", "password": PASSWORD}, format="json"
     )
@@ -166,7 +166,7 @@ def test_a_debug_page_of_a_failed_authentication_shows_no_api_token(
     def fail(text):
         raise RuntimeError("hashing broke")
 
-    monkeypatch.setattr("tokens.auth.hash_token", fail)
+    monkeypatch.setattr("tokens.api.authentication.hash_token", fail)
     api_token = api_token_for(alice)
     debug_client.credentials(HTTP_AUTHORIZATION=f"Token {api_token}")
     response = debug_client.get("/token")

@@ -22,8 +22,8 @@ from django.db.backends.utils import CursorWrapper
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-import tokens.api
-import tokens.auth
+import tokens.api.authentication
+import tokens.api.views
 from tests.conftest import PASSWORD, api_token_for, decode
 from tests.helpers import bearer, local_server_env, run_python
 from tokens import errors
@@ -301,7 +301,7 @@ def test_api_token_works_until_its_expiry_and_not_at_it(
     now = whole_second(timezone.now())
     token = api_token_for(alice)
     ApiToken.objects.filter(user=alice).update(expiry=now + expiry_from_now)
-    freeze(monkeypatch, tokens.auth, now)
+    freeze(monkeypatch, tokens.api.authentication, now)
 
     response = bearer(token).get("/token")
 
@@ -368,7 +368,7 @@ def test_room_window_opens_at_its_start_and_closes_at_its_end(
 ):
     now = getattr(window, edge) + timedelta(seconds=offset)
     client = client_for(window.user)
-    freeze(monkeypatch, tokens.api, now)
+    freeze(monkeypatch, tokens.api.views, now)
 
     response = client.get("/token", {"room": "standup"})
 
@@ -401,7 +401,7 @@ def test_token_ten_minutes_before_the_window_ends_lives_ten_minutes(
 ):
     now = window.ends_at - timedelta(minutes=10)
     client = client_for(window.user)
-    freeze(monkeypatch, tokens.api, now)
+    freeze(monkeypatch, tokens.api.views, now)
 
     response = client.get("/token", {"room": "standup"})
 

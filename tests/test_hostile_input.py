@@ -20,7 +20,7 @@ from rest_framework.test import APIClient
 
 from tests.conftest import PASSWORD, api_token_for, decode
 from tests.helpers import assert_error_shape, bearer, page_csrf_token
-from tokens import throttles
+from tokens.limits import throttles
 from tokens.logs import JsonFormatter
 from tokens.models import ApiToken, GrantRule, Room, TokenEvent, User
 
@@ -848,7 +848,7 @@ def test_login_username_matches_exactly_never_by_pattern_or_case(
     assert not ApiToken.objects.exists()
 
 
-# Origin and Sec-Fetch-Site headers (tokens/auth.py from_other_site)
+# Origin and Sec-Fetch-Site headers (tokens/api/authentication.py from_other_site)
 
 MALFORMED_ORIGINS = ["http://[", "https://[::1", "\x00", "//", "http://a b", "ä://x"]
 

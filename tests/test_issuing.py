@@ -5,8 +5,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from tests.conftest import decode
-from tokens.config import current_credentials
-from tokens.issuing import sign
+from tokens.credentials import current_credentials
+from tokens.issuing.signing import sign
 from tokens.policy import Decision
 
 NOW = datetime.now(UTC).replace(microsecond=0)

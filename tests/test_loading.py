@@ -1,6 +1,6 @@
-"""What loading.load_subject reads for the policy: rules, the room, windows.
+"""What subject.load_subject reads for the policy: rules, the room, windows.
 
-It is one hand-written statement (tokens/loading.py), so these tests pin what
+It is one hand-written statement (tokens/issuing/subject.py), so these tests pin what
 it must return on SQLite and on PostgreSQL, without HTTP.
 """
 
@@ -10,8 +10,9 @@ import pytest
 from django.contrib.auth.models import Group
 from django.db import connection
 
-from tokens import loading, policy
-from tokens.loading import access_rows, load_rules, load_subject
+from tokens import policy
+from tokens.issuing import subject
+from tokens.issuing.subject import access_rows, load_rules, load_subject
 from tokens.models import GrantRule, Room, RoomAccess, User
 
 START = datetime(2026, 11, 24, 9, 30, 15, 123000, tzinfo=UTC)
@@ -145,7 +146,7 @@ def test_on_postgresql_group_names_are_read_by_key_not_by_a_scan(alice, team):
     )
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")  # as autovacuum would have, at this size
-        sql = "EXPLAIN (FORMAT JSON) " + loading._RULES_SQL + loading._ROOM_SQL
+        sql = "EXPLAIN (FORMAT JSON) " + subject._RULES_SQL + subject._ROOM_SQL
         cursor.execute(sql, [alice.pk, alice.pk, "r0001", alice.pk, alice.pk, "r0001"])
         plan = cursor.fetchone()[0]
     assert "auth_group" not in _scanned_whole(plan)

@@ -12,7 +12,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from tests.conftest import decode
-from tokens.config import DEMO_VALUES, DEMO_WARNING
+from tokens.credentials import DEMO_VALUES, DEMO_WARNING
 from tokens.models import GrantRule, Room, RoomAccess, TokenEvent
 
 

@@ -17,10 +17,10 @@ from rest_framework import exceptions
 from rest_framework.test import APIClient
 
 from tests.conftest import PASSWORD, decode
-from tokens import config, errors
+from tokens import credentials, errors
+from tokens.api.docs import MeSerializer, RoomEntrySerializer
+from tokens.issuing.params import TOKEN_FIELDS
 from tokens.models import TokenEvent
-from tokens.schema import MeSerializer, RoomEntrySerializer
-from tokens.serializers import TOKEN_FIELDS
 
 LOGIN = "/api/auth/login/"
 README = Path(__file__).resolve().parent.parent / "README.md"
@@ -350,7 +350,7 @@ def test_readme_describes_every_field_of_api_me():
 
 def test_readme_gives_the_length_rule_of_the_api_secret():
     row = readme_endpoint_row("| `TWILIO_API_SECRET` |")
-    assert config.SECRET_FORMAT[1] in row
+    assert credentials.SECRET_FORMAT[1] in row
 
 
 # The schema agrees with what the server really answers.

@@ -14,7 +14,7 @@ from django.utils.html import escape
 
 from tests.conftest import PASSWORD, api_token_for, decode
 from tests.helpers import bearer, form_csrf_token, html_of, page_csrf_token, row_with
-from tokens.config import DEMO_WARNING
+from tokens.credentials import DEMO_WARNING
 from tokens.models import ApiToken, GrantRule, Room, RoomAccess, TokenEvent, User
 
 # --- helpers -----------------------------------------------------------------

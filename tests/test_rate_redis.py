@@ -1,4 +1,4 @@
-"""Rate limits on a real Redis: the sliding log in tokens/throttles.py.
+"""Rate limits on a real Redis: the sliding log in tokens/limits/throttles.py.
 
 Needs Redis at TEST_REDIS_URL (default redis://127.0.0.1:6379/13). Without it
 the module is skipped with a message, unless REQUIRE_REDIS=1 (CI): then it
@@ -17,7 +17,7 @@ from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from django.test import Client
 
 from tests.conftest import PASSWORD
-from tokens import throttles
+from tokens.limits import throttles
 from tokens.models import TokenEvent
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/13")

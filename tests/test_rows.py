@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from tests.conftest import api_token_for
 from tokens import rows
-from tokens.auth import ApiTokenAuthentication
+from tokens.api.authentication import ApiTokenAuthentication
 from tokens.models import ApiToken, TokenEvent, User
 
 

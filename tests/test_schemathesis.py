@@ -40,8 +40,8 @@ from schemathesis.specs.openapi.checks import (
 
 from tests.conftest import PASSWORD, decode
 from tokens import policy
+from tokens.limits.throttles import LoginRateThrottle, TokenRateThrottle
 from tokens.models import ApiToken, GrantRule, TokenEvent, User
-from tokens.throttles import LoginRateThrottle, TokenRateThrottle
 
 MAX_EXAMPLES = 50
 UNLIMITED = "1000000/min"

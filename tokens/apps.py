@@ -10,11 +10,19 @@ class TokensConfig(AppConfig):
     def ready(self) -> None:
         # Registers the system checks, the OpenAPI extensions and the hooks
         # that end API sessions when a password changes.
-        from tokens import checks, revocation, schema  # noqa: F401
+        from tokens import checks, revocation  # noqa: F401
+        from tokens.api import docs  # noqa: F401
 
 
 class TokenAdminConfig(admin_apps.AdminConfig):
-    """django.contrib.admin, with tokens/admin_site.py's site as `admin.site`."""
+    """django.contrib.admin, with tokens/admin/site.py's site as `admin.site`."""
 
     default = False  # "tokens" itself stays TokensConfig
-    default_site = "tokens.admin_site.TokenAdminSite"
+    default_site = "tokens.admin.site.TokenAdminSite"
+
+    def ready(self) -> None:
+        super().ready()  # autodiscovery imports the tokens.admin package only
+        # Not from tokens/admin/__init__.py: building admin.site imports
+        # tokens.admin.site, and registering from inside that import would
+        # fill a second site that Django then throws away.
+        from tokens.admin import registrations  # noqa: F401

@@ -7,14 +7,16 @@ from django.contrib.auth.hashers import check_password
 from django.core.checks import Error, Info, Tags, Warning, register
 from django.db import DatabaseError
 
-from tokens import config
+from tokens import credentials
 
 
 @register(Tags.security)
 def twilio_settings(app_configs=None, **kwargs):
     raw = settings.TWILIO
-    if config.demo_allowed(raw, demo=settings.TOKENSERVER_DEMO, debug=settings.DEBUG):
-        return [Warning(config.DEMO_WARNING, id="tokens.W010")]
+    if credentials.demo_allowed(
+        raw, demo=settings.TOKENSERVER_DEMO, debug=settings.DEBUG
+    ):
+        return [Warning(credentials.DEMO_WARNING, id="tokens.W010")]
     messages = []
     if settings.TOKENSERVER_DEMO:
         reason = (
@@ -28,8 +30,8 @@ def twilio_settings(app_configs=None, **kwargs):
             )
         )
     level = Warning if settings.DEBUG else Error
-    for problem in config.find_problems(raw):
-        enables = config.ENABLES.get(problem.variable)
+    for problem in credentials.find_problems(raw):
+        enables = credentials.ENABLES.get(problem.variable)
         hint = f"Without it, {enables} is off." if enables else None
         if problem.optional and problem.missing:
             messages.append(Info(problem.message, hint=hint, id="tokens.I001"))

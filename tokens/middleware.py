@@ -76,7 +76,7 @@ class HealthCheckMiddleware:
             )
             response["Allow"] = "GET, HEAD"
             return response
-        from tokens.views import healthz
+        from tokens.web.views import healthz
 
         return healthz(request)
 

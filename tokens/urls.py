@@ -1,14 +1,15 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from tokens import api, views
+from tokens.api import views as api
+from tokens.web import views as web
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("healthz", views.healthz, name="healthz"),
-    path("get-token/", views.get_token, name="get-token"),
-    path("sessions/revoke-all/", views.revoke_all_sessions, name="revoke-all-sessions"),
-    path("sessions/<str:digest>/revoke/", views.revoke_session, name="revoke-session"),
+    path("", web.home, name="home"),
+    path("healthz", web.healthz, name="healthz"),
+    path("get-token/", web.get_token, name="get-token"),
+    path("sessions/revoke-all/", web.revoke_all_sessions, name="revoke-all-sessions"),
+    path("sessions/<str:digest>/revoke/", web.revoke_session, name="revoke-session"),
     path("token", api.TokenView.as_view(), name="token"),
     path("api/auth/login/", api.LoginView.as_view(), name="api-login"),
     path("api/auth/logout/", api.LogoutView.as_view(), name="api-logout"),

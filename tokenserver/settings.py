@@ -50,7 +50,7 @@ ALLOWED_HOSTS = env_list(
 )
 
 INSTALLED_APPS = [
-    # django.contrib.admin, with the login refusals of tokens/admin_site.py.
+    # django.contrib.admin, with the login refusals of tokens/admin/site.py.
     "tokens.apps.TokenAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -152,7 +152,7 @@ elif _cache_name == "REDIS_URL" or names_redis(_cache_url):
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "tokenserver",
             # Fail fast when Redis is down or slow: throttled endpoints then
-            # answer 503 instead of hanging (see tokens/throttles.py).
+            # answer 503 instead of hanging (see tokens/limits/throttles.py).
             "OPTIONS": {
                 "socket_connect_timeout": REDIS_TIMEOUT,
                 "socket_timeout": REDIS_TIMEOUT,
@@ -164,7 +164,7 @@ else:
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Error reports (the DEBUG page, mails to ADMINS) also hide connection URLs.
-DEFAULT_EXCEPTION_REPORTER_FILTER = "tokens.reporting.SecretsFilter"
+DEFAULT_EXCEPTION_REPORTER_FILTER = "tokens.error_reports.SecretsFilter"
 AUTH_USER_MODEL = "tokens.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -227,13 +227,13 @@ REST_FRAMEWORK = {
     # Token first: an unauthenticated request then gets 401 with
     # `WWW-Authenticate: Token` instead of SessionAuthentication's 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "tokens.auth.ApiTokenAuthentication",
-        "tokens.auth.SameOriginSessionAuthentication",
+        "tokens.api.authentication.ApiTokenAuthentication",
+        "tokens.api.authentication.SameOriginSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [
-        "tokens.parsers.StrictJSONParser",
+        "tokens.api.parsers.StrictJSONParser",
         "rest_framework.parsers.FormParser",
     ],
     "EXCEPTION_HANDLER": "tokens.errors.exception_handler",
@@ -259,7 +259,7 @@ SPECTACULAR_SETTINGS = {
     "SERVE_AUTHENTICATION": [],
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "tokens.schema.finish",
+        "tokens.api.docs.finish",
     ],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

@@ -2,8 +2,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from tokens.admin_views import configuration
-from tokens.views import LoginPage
+from tokens.admin.views import configuration
+from tokens.web.views import LoginPage
 
 urlpatterns = [
     path(

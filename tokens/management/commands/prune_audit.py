@@ -6,7 +6,7 @@ from datetime import timedelta
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from tokens.audit import prune
+from tokens.issuing.audit import prune
 
 UNITS = {"d": "days", "h": "hours", "m": "minutes"}
 

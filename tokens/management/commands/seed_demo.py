@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from tokens import access
+from tokens.issuing.summary import RoomEntry, Summary, current_summary
 from tokens.models import GrantRule, Room, RoomAccess, User
 
 # Demo only: refused unless DEBUG is on (see handle()).
@@ -40,7 +40,7 @@ class Command(BaseCommand):
         self.stdout.write("What each may do now (change it in /admin/):")
         now = timezone.now()
         for user in User.objects.filter(username__in=DEMO_USERS).order_by("pk"):
-            summary, _ = access.current_summary(user, now=now)
+            summary, _ = current_summary(user, now=now)
             for line in describe(user, summary):
                 self.stdout.write(f"  {line}")
 
@@ -119,7 +119,7 @@ class Command(BaseCommand):
 VIDEO_EXTENT = {"any": "video in any room", "listed": "video in listed rooms"}
 
 
-def describe(user: User, summary: access.Summary) -> list[str]:
+def describe(user: User, summary: Summary) -> list[str]:
     """What the user may get now: grants, lifetime, rooms and their windows."""
     grants = [
         VIDEO_EXTENT.get(summary.video, name) if name == "video" else name
@@ -133,7 +133,7 @@ def describe(user: User, summary: access.Summary) -> list[str]:
     return [first] + [f"       room {_window(room)}" for room in summary.rooms]
 
 
-def _window(room: access.RoomEntry) -> str:
+def _window(room: RoomEntry) -> str:
     start = f" from {_when(room.starts_at)}" if room.starts_at else ""
     end = f" until {_when(room.ends_at)}" if room.ends_at else ""
     return f"{room.name}: {room.state}{start}{end}"

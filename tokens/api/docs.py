@@ -20,8 +20,8 @@ from drf_spectacular.utils import (
 from rest_framework import exceptions, serializers
 
 from tokens import errors, policy
+from tokens.issuing.params import LoginSerializer
 from tokens.models import validate_room_name
-from tokens.serializers import LoginSerializer
 
 DEVICE_PATTERN = r"^[A-Za-z0-9_.-]{1,64}$"
 
@@ -494,9 +494,9 @@ me = extend_schema(
 
 
 class ApiTokenScheme(KnoxTokenScheme):
-    """tokens.auth.ApiTokenAuthentication: knox's header, `Token <token>`."""
+    """ApiTokenAuthentication: knox's header, `Token <token>`."""
 
-    target_class = "tokens.auth.ApiTokenAuthentication"
+    target_class = "tokens.api.authentication.ApiTokenAuthentication"
     name = "Token"
 
     def get_security_definition(self, auto_schema):
@@ -513,7 +513,7 @@ class SessionScheme(OpenApiAuthenticationExtension):
     """The browser session from /accounts/login/, from this site's own pages;
     unsafe methods need CSRF."""
 
-    target_class = "tokens.auth.SameOriginSessionAuthentication"
+    target_class = "tokens.api.authentication.SameOriginSessionAuthentication"
     name = "cookieAuth"
     priority = 0  # above drf-spectacular's own (-1), for the description
 

@@ -4,7 +4,9 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
-from tokens import config, loading, policy
+from tokens import policy
+from tokens.credentials import current_credentials, current_limits
+from tokens.issuing import subject
 from tokens.models import User
 from tokens.timeutil import iso_utc
 
@@ -77,8 +79,8 @@ def summarize(
     ended_after: datetime | None = None,
 ) -> Summary:
     """Summarize the user's access at `now`; rooms ended after `ended_after` too."""
-    rows = loading.access_rows(user, ended_after=ended_after or now)
-    permitted = policy.combine(loading.load_rules(user), is_superuser=user.is_superuser)
+    rows = subject.access_rows(user, ended_after=ended_after or now)
+    permitted = policy.combine(subject.load_rules(user), is_superuser=user.is_superuser)
     configured = policy.configured_grants(permitted, capabilities)
     ceiling = policy.max_ttl(permitted, limits)
     return Summary(
@@ -131,11 +133,11 @@ def current_summary(
     user: User, *, now: datetime, ended_after: datetime | None = None
 ) -> tuple[Summary, bool]:
     """The summary under the server's settings, and whether demo mode is on."""
-    credentials = config.current_credentials()
+    credentials = current_credentials()
     summary = summarize(
         user,
         capabilities=credentials.capabilities,
-        limits=config.current_limits(),
+        limits=current_limits(),
         now=now,
         ended_after=ended_after,
     )

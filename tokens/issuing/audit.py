@@ -7,7 +7,7 @@ from django.contrib.sessions.models import Session
 from django.db.models import Q
 
 from tokens import errors, rows
-from tokens.issuing import IssuedToken
+from tokens.issuing.signing import IssuedToken
 from tokens.models import ApiToken, TokenEvent, User
 from tokens.policy import Decision, Params
 

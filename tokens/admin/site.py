@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from tokens.forms import LockoutAdminAuthenticationForm, with_refusal_status
+from tokens.web.forms import LockoutAdminAuthenticationForm, with_refusal_status
 
 
 class TokenAdminSite(admin.AdminSite):

@@ -9,7 +9,7 @@ from django.views.decorators.debug import sensitive_variables
 from twilio.jwt.access_token import AccessToken
 from twilio.jwt.access_token.grants import ChatGrant, SyncGrant, VideoGrant, VoiceGrant
 
-from tokens.config import TwilioCredentials
+from tokens.credentials import TwilioCredentials
 from tokens.policy import Decision
 
 

@@ -10,8 +10,10 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from tokens import admin_actions, admin_views, audit, policy
-from tokens.admin_accounts import GroupPrivileges, UserPrivileges
+from tokens import policy
+from tokens.admin import actions, views
+from tokens.admin.accounts import GroupPrivileges, UserPrivileges
+from tokens.issuing import audit
 from tokens.models import ApiToken, GrantRule, Room, RoomAccess, TokenEvent, User
 
 
@@ -63,7 +65,7 @@ class ApiTokenInline(admin.TabularInline):
 
 
 @admin.register(User)
-class UserAdmin(UserPrivileges, admin_actions.AccessActionPermissions, BaseUserAdmin):
+class UserAdmin(UserPrivileges, actions.AccessActionPermissions, BaseUserAdmin):
     fieldsets = (
         *BaseUserAdmin.fieldsets,
         ("Twilio", {"fields": ["twilio_identity"]}),
@@ -77,22 +79,20 @@ class UserAdmin(UserPrivileges, admin_actions.AccessActionPermissions, BaseUserA
     inlines = [GrantRuleInline, UserRoomAccessInline, ApiTokenInline]
     readonly_fields = ["effective_access"]
     actions = [
-        admin_actions.grant_room_access,
-        admin_actions.revoke_room_access,
-        admin_actions.revoke_api_sessions,
+        actions.grant_room_access,
+        actions.revoke_room_access,
+        actions.revoke_api_sessions,
     ]
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
-        if obj is None or not admin_views.may_see_effective_access(self, request, obj):
+        if obj is None or not views.may_see_effective_access(self, request, obj):
             return fieldsets
         return (*fieldsets, ("Access now", {"fields": ["effective_access"]}))
 
     def get_urls(self):
         view = self.admin_site.admin_view(
-            lambda request, object_id: admin_views.effective_access(
-                self, request, object_id
-            )
+            lambda request, object_id: views.effective_access(self, request, object_id)
         )
         return [
             path("<path:object_id>/access/", view, name="tokens_user_access"),
@@ -111,11 +111,9 @@ admin.site.unregister(Group)
 
 
 @admin.register(Group)
-class GroupAdmin(
-    GroupPrivileges, admin_actions.AccessActionPermissions, BaseGroupAdmin
-):
+class GroupAdmin(GroupPrivileges, actions.AccessActionPermissions, BaseGroupAdmin):
     inlines = [GrantRuleInline, UserRoomAccessInline]
-    actions = [admin_actions.grant_room_access, admin_actions.revoke_room_access]
+    actions = [actions.grant_room_access, actions.revoke_room_access]
 
 
 @admin.register(Room)
@@ -124,7 +122,7 @@ class RoomAdmin(admin.ModelAdmin):
     list_filter = ["active"]
     search_fields = ["name", "display_name"]
     inlines = [RoomMembersInline]
-    actions = [admin_actions.deactivate_rooms, admin_actions.activate_rooms]
+    actions = [actions.deactivate_rooms, actions.activate_rooms]
 
     def get_readonly_fields(self, request, obj=None):
         # The room's latest audit rows, only for staff who may read the log.
@@ -172,7 +170,7 @@ class ActiveNowFilter(admin.SimpleListFilter):
 
 @admin.register(RoomAccess)
 class RoomAccessAdmin(admin.ModelAdmin):
-    actions = [admin_actions.end_access_now]
+    actions = [actions.end_access_now]
     list_display = ["room", "user", "group", "starts_at", "ends_at"]
     list_filter = [ActiveNowFilter, "room", "group"]
     search_fields = ["room__name", "user__username", "group__name"]
@@ -296,7 +294,7 @@ class TokenEventAdmin(admin.ModelAdmin):
 
     def get_urls(self):
         view = self.admin_site.admin_view(
-            lambda request: admin_views.audit_csv(self, request)
+            lambda request: views.audit_csv(self, request)
         )
         return [
             path("export.csv", view, name="tokens_tokenevent_csv"),

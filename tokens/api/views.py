@@ -17,13 +17,21 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from tokens import access, audit, errors, lockout, schema
-from tokens.auth import ApiTokenAuthentication, allowed_web_origin, from_other_site
-from tokens.config import DEMO_WARNING, current_credentials, current_limits
-from tokens.parsers import DuplicateKey
-from tokens.serializers import TOKEN_FIELDS, LoginSerializer
-from tokens.service import request_token
-from tokens.throttles import LoginRateThrottle, TokenRateThrottle, client_ip
+from tokens import errors
+from tokens.api import docs
+from tokens.api.authentication import (
+    ApiTokenAuthentication,
+    allowed_web_origin,
+    from_other_site,
+)
+from tokens.api.parsers import DuplicateKey
+from tokens.credentials import DEMO_WARNING, current_credentials, current_limits
+from tokens.issuing import audit
+from tokens.issuing.flow import request_token
+from tokens.issuing.params import TOKEN_FIELDS, LoginSerializer
+from tokens.issuing.summary import current_summary
+from tokens.limits import lockout
+from tokens.limits.throttles import LoginRateThrottle, TokenRateThrottle, client_ip
 from tokens.timeutil import iso_utc
 
 
@@ -63,7 +71,7 @@ class LoginView(NoStoreMixin, APIView):
             )
         super().check_throttles(request)
 
-    @schema.login
+    @docs.login
     @sensitive_variables()  # the password, then the new API token
     def post(self, request: Request) -> Response:
         data = _mapping_body(request)
@@ -105,12 +113,12 @@ class LoginView(NoStoreMixin, APIView):
         )
 
 
-@schema.logout
+@docs.logout
 class LogoutView(knox_views.LogoutView):
     authentication_classes = [ApiTokenAuthentication]
 
 
-@schema.logout_all
+@docs.logout_all
 class LogoutAllView(knox_views.LogoutAllView):
     authentication_classes = [ApiTokenAuthentication]
 
@@ -122,11 +130,11 @@ class TokenView(NoStoreMixin, APIView):
     # HEAD would sign, record and throw a token away.
     http_method_names = ["get", "post", "options"]
 
-    @schema.token_get
+    @docs.token_get
     def get(self, request: Request) -> Response:
         return self._issue(request, lambda: request.query_params)
 
-    @schema.token_post
+    @docs.token_post
     def post(self, request: Request) -> Response:
         return self._issue(request, lambda: _post_params(request))
 
@@ -159,9 +167,9 @@ class TokenView(NoStoreMixin, APIView):
 class MeView(NoStoreMixin, APIView):
     """The user's identity, the grants they may get now and the rooms they may join."""
 
-    @schema.me
+    @docs.me
     def get(self, request: Request) -> Response:
-        summary, demo = access.current_summary(request.user, now=timezone.now())
+        summary, demo = current_summary(request.user, now=timezone.now())
         body = summary.as_json()
         body["demo"] = demo
         if demo:

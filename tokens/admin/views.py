@@ -17,7 +17,8 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.utils import timezone
 
-from tokens import access, config
+from tokens.credentials import ENABLES, current_credentials, find_problems
+from tokens.issuing.summary import current_summary
 from tokens.models import User
 from tokens.timeutil import iso_utc
 
@@ -29,7 +30,7 @@ def effective_access(model_admin, request: HttpRequest, object_id: str) -> HttpR
     user = get_object_or_404(User, pk=object_id)
     if not may_see_effective_access(model_admin, request, user):
         raise PermissionDenied
-    summary, demo = access.current_summary(user, now=timezone.now())
+    summary, demo = current_summary(user, now=timezone.now())
     context = {
         **model_admin.admin_site.each_context(request),
         "title": f"Effective access of {user}",
@@ -59,7 +60,7 @@ def masked(value: str) -> str:
 
 def configuration_rows() -> list[dict[str, str]]:
     raw = settings.TWILIO
-    problems = {problem.variable: problem for problem in config.find_problems(raw)}
+    problems = {problem.variable: problem for problem in find_problems(raw)}
     rows = []
     for variable, found in raw.items():
         problem = problems.get(variable)
@@ -77,7 +78,7 @@ def configuration_rows() -> list[dict[str, str]]:
                 "source": found[0] if found else "",
                 "status": status,
                 "shown": shown,
-                "enables": config.ENABLES.get(variable, "every token (required)"),
+                "enables": ENABLES.get(variable, "every token (required)"),
             }
         )
     return rows
@@ -90,7 +91,7 @@ CONFIGURATION_PERMISSION = "tokens.view_twilio_configuration"
 def configuration(admin_site, request: HttpRequest) -> HttpResponse:
     if not request.user.has_perm(CONFIGURATION_PERMISSION):  # superusers have all
         raise PermissionDenied
-    credentials = config.current_credentials()
+    credentials = current_credentials()
     context = {
         **admin_site.each_context(request),
         "title": "Twilio configuration",

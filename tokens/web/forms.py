@@ -7,8 +7,9 @@ from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
 from rest_framework import exceptions
 
-from tokens import errors, lockout
-from tokens.throttles import LoginRateThrottle, client_ip
+from tokens import errors
+from tokens.limits import lockout
+from tokens.limits.throttles import LoginRateThrottle, client_ip
 
 # A refused login page's form error has the code the API login answers for
 # the same refusal, and the same status.

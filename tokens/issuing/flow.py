@@ -5,16 +5,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from tokens import audit, errors, issuing, loading, policy
-from tokens.config import TwilioCredentials
+from tokens import errors, policy
+from tokens.credentials import TwilioCredentials
+from tokens.issuing import audit, signing
+from tokens.issuing.params import parse_token_params
+from tokens.issuing.subject import load_subject
 from tokens.models import User
-from tokens.serializers import parse_token_params
 
 
 @dataclass(frozen=True)
 class Result:
     decision: policy.Decision
-    issued: issuing.IssuedToken
+    issued: signing.IssuedToken
 
 
 def request_token(
@@ -36,7 +38,7 @@ def request_token(
     params = None
     try:
         params = parse_token_params(read_params())
-        subject = loading.load_subject(user, room=params.room)
+        subject = load_subject(user, room=params.room)
         decision = policy.decide(
             subject,
             params,
@@ -49,7 +51,7 @@ def request_token(
             user=user, code=refusal.default_code, params=params, client=client, now=now
         )
         raise
-    issued = issuing.sign(
+    issued = signing.sign(
         decision,
         identity=user.twilio_identity,
         device=params.device,

@@ -12,10 +12,11 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
-from tokens import access, errors
-from tokens.config import DEMO_WARNING
-from tokens.forms import LockoutAuthenticationForm, with_refusal_status
+from tokens import errors
+from tokens.credentials import DEMO_WARNING
+from tokens.issuing.summary import Summary, current_summary
 from tokens.models import ApiToken
+from tokens.web.forms import LockoutAuthenticationForm, with_refusal_status
 
 # "My access" lists windows that ended this recently, so users see what closed.
 ENDED_SHOWN_FOR = timedelta(days=7)
@@ -51,8 +52,8 @@ class LoginPage(auth_views.LoginView):
         return with_refusal_status(super().post(request, *args, **kwargs))
 
 
-def _summary(request: HttpRequest, *, ended_after=None) -> tuple[access.Summary, str]:
-    summary, demo = access.current_summary(
+def _summary(request: HttpRequest, *, ended_after=None) -> tuple[Summary, str]:
+    summary, demo = current_summary(
         request.user, now=timezone.now(), ended_after=ended_after
     )
     return summary, DEMO_WARNING if demo else ""

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from django.core.cache import BaseCache
 
 from tokens import errors
-from tokens.throttles import CACHE_ERRORS
+from tokens.limits.throttles import CACHE_ERRORS
 
 
 @contextmanager

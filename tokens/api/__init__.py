@@ -1,0 +1,9 @@
+"""The JSON API: login, logout, /token and /api/me, for apps and web clients.
+
+views.py parses and authenticates, hands plain values to tokens.issuing and
+answers; authentication.py checks API tokens and browser sessions;
+parsers.py reads JSON strictly; docs.py is the OpenAPI description.
+
+May import: tokens.issuing, tokens.limits, tokens.models, tokens.errors,
+tokens.credentials. Never the web or admin wings.
+"""
