@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from tokens import admin_actions, admin_views, audit, policy
+from tokens.admin_columns import clipped
 from tokens.models import ApiToken, GrantRule, Room, RoomAccess, TokenEvent, User
 
 
@@ -265,13 +266,13 @@ class TokenEventAdmin(admin.ModelAdmin):
 
     list_display = [
         "created_at",
-        "identity",
-        "outcome",
-        "grants",
-        "room",
-        "device",
+        clipped("identity"),
+        clipped("outcome"),
+        clipped("grants"),
+        clipped("room"),
+        clipped("device"),
         "ttl",
-        "client_ip",
+        clipped("client_ip", description="address"),
     ]
     list_filter = [OutcomeFilter, GrantFilter, "created_at"]
     search_fields = ["identity", "room", "device", "jwt_sha256", "=client_ip"]
