@@ -10,7 +10,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from tokens import admin_actions, admin_views, audit, policy
+from tokens import admin_actions, admin_grants, admin_views, audit, policy
 from tokens.admin_columns import clipped
 from tokens.models import ApiToken, GrantRule, Room, RoomAccess, TokenEvent, User
 
@@ -80,6 +80,7 @@ class UserAdmin(admin_actions.AccessActionPermissions, BaseUserAdmin):
         admin_actions.grant_room_access,
         admin_actions.revoke_room_access,
         admin_actions.revoke_api_sessions,
+        admin_grants.change_grants,
     ]
 
     def get_fieldsets(self, request, obj=None):
@@ -113,7 +114,11 @@ admin.site.unregister(Group)
 @admin.register(Group)
 class GroupAdmin(admin_actions.AccessActionPermissions, BaseGroupAdmin):
     inlines = [GrantRuleInline, UserRoomAccessInline]
-    actions = [admin_actions.grant_room_access, admin_actions.revoke_room_access]
+    actions = [
+        admin_actions.grant_room_access,
+        admin_actions.revoke_room_access,
+        admin_grants.change_grants,
+    ]
 
 
 @admin.register(Room)
