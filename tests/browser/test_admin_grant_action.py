@@ -47,13 +47,14 @@ def test_staff_gives_two_users_sync_and_a_lifetime_after_reviewing_the_changes(
         label="set to the seconds below"
     )
     staff.get_by_role("spinbutton", name="Seconds").fill("3600")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    staff.screenshot(path=SCREENSHOTS / "admin-grant-form-desktop.png")
     staff.get_by_role("button", name="Change grants").click()
 
     expect(staff.get_by_role("heading", name="Confirm grant changes")).to_be_visible()
     expect(row_of(staff, "alice")).to_contain_text("sync: no → yes")
     expect(row_of(staff, "bob")).to_contain_text("new grant rule")
     expect(row_of(staff, "bob")).to_contain_text("server default → 3600 s")
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     staff.screenshot(path=SCREENSHOTS / "admin-grant-review-desktop.png")
     assert not GrantRule.objects.filter(user=bob).exists()
     expect(staff.get_by_role("link", name="Cancel, change nothing")).to_have_attribute(
