@@ -546,7 +546,7 @@ def events(db) -> None:
 
 
 def listed_identities(html: str) -> set[str]:
-    return set(re.findall(r'class="field-identity">([^<]*)<', html))
+    return set(re.findall(r'class="field-identity"><span[^>]*>([^<]*)<', html))
 
 
 AUDIT = "/admin/tokens/tokenevent/"

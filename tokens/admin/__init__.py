@@ -1,10 +1,12 @@
 """The staff's admin: registrations, actions, staff views and the site.
 
-registrations.py registers the models (imported by apps.TokenAdminConfig,
-not here: Django imports site.py while it builds `admin.site`, and the
-registrations need that site built); actions.py holds the bulk actions, views.py the staff pages
-(effective access, Twilio configuration, audit CSV), accounts.py who may
-change which account, site.py the admin site with the login lockout.
+registrations.py and audit_log.py register the models (imported by
+apps.TokenAdminConfig, not here: Django imports site.py while it builds
+`admin.site`, and the registrations need that site built). actions.py and
+grants.py hold the bulk actions, views.py the staff pages (effective access,
+Twilio configuration, audit CSV), accounts.py who may change which account,
+columns.py clipped list columns, site.py the admin site with the login
+lockout.
 
 May import: every wing below it (issuing, limits, web's login forms), models.
 Nothing imports it but Django and the URL configuration.

@@ -27,6 +27,11 @@ class AccessActionPermissions:
     def has_revoke_sessions_permission(self, request) -> bool:
         return request.user.has_perm("tokens.delete_apitoken")
 
+    # Like the grant rule admin: changing rules; creating one where missing
+    # also needs add_grantrule, checked when the action applies.
+    def has_change_grants_permission(self, request) -> bool:
+        return request.user.has_perm("tokens.change_grantrule")
+
 
 class RoomWindowForm(forms.Form):
     room = forms.ModelChoiceField(Room.objects.all())

@@ -1,7 +1,6 @@
 """Staff manage identities, grants, rooms and access, and read the audit log."""
 
 from django.contrib import admin
-from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group
@@ -10,10 +9,10 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from tokens import policy
-from tokens.admin import actions, views
+from tokens.admin import actions as admin_actions
+from tokens.admin import grants as admin_grants
+from tokens.admin import views as admin_views
 from tokens.admin.accounts import GroupPrivileges, UserPrivileges
-from tokens.issuing import audit
 from tokens.models import ApiToken, GrantRule, Room, RoomAccess, TokenEvent, User
 
 
@@ -65,7 +64,7 @@ class ApiTokenInline(admin.TabularInline):
 
 
 @admin.register(User)
-class UserAdmin(UserPrivileges, actions.AccessActionPermissions, BaseUserAdmin):
+class UserAdmin(UserPrivileges, admin_actions.AccessActionPermissions, BaseUserAdmin):
     fieldsets = (
         *BaseUserAdmin.fieldsets,
         ("Twilio", {"fields": ["twilio_identity"]}),
@@ -79,20 +78,23 @@ class UserAdmin(UserPrivileges, actions.AccessActionPermissions, BaseUserAdmin):
     inlines = [GrantRuleInline, UserRoomAccessInline, ApiTokenInline]
     readonly_fields = ["effective_access"]
     actions = [
-        actions.grant_room_access,
-        actions.revoke_room_access,
-        actions.revoke_api_sessions,
+        admin_actions.grant_room_access,
+        admin_actions.revoke_room_access,
+        admin_actions.revoke_api_sessions,
+        admin_grants.change_grants,
     ]
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
-        if obj is None or not views.may_see_effective_access(self, request, obj):
+        if obj is None or not admin_views.may_see_effective_access(self, request, obj):
             return fieldsets
         return (*fieldsets, ("Access now", {"fields": ["effective_access"]}))
 
     def get_urls(self):
         view = self.admin_site.admin_view(
-            lambda request, object_id: views.effective_access(self, request, object_id)
+            lambda request, object_id: admin_views.effective_access(
+                self, request, object_id
+            )
         )
         return [
             path("<path:object_id>/access/", view, name="tokens_user_access"),
@@ -111,9 +113,15 @@ admin.site.unregister(Group)
 
 
 @admin.register(Group)
-class GroupAdmin(GroupPrivileges, actions.AccessActionPermissions, BaseGroupAdmin):
+class GroupAdmin(
+    GroupPrivileges, admin_actions.AccessActionPermissions, BaseGroupAdmin
+):
     inlines = [GrantRuleInline, UserRoomAccessInline]
-    actions = [actions.grant_room_access, actions.revoke_room_access]
+    actions = [
+        admin_actions.grant_room_access,
+        admin_actions.revoke_room_access,
+        admin_grants.change_grants,
+    ]
 
 
 @admin.register(Room)
@@ -122,7 +130,7 @@ class RoomAdmin(admin.ModelAdmin):
     list_filter = ["active"]
     search_fields = ["name", "display_name"]
     inlines = [RoomMembersInline]
-    actions = [actions.deactivate_rooms, actions.activate_rooms]
+    actions = [admin_actions.deactivate_rooms, admin_actions.activate_rooms]
 
     def get_readonly_fields(self, request, obj=None):
         # The room's latest audit rows, only for staff who may read the log.
@@ -170,7 +178,7 @@ class ActiveNowFilter(admin.SimpleListFilter):
 
 @admin.register(RoomAccess)
 class RoomAccessAdmin(admin.ModelAdmin):
-    actions = [actions.end_access_now]
+    actions = [admin_actions.end_access_now]
     list_display = ["room", "user", "group", "starts_at", "ends_at"]
     list_filter = [ActiveNowFilter, "room", "group"]
     search_fields = ["room__name", "user__username", "group__name"]
@@ -211,101 +219,4 @@ class ApiTokenAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
-        return False
-
-
-class GrantFilter(admin.SimpleListFilter):
-    title = "grant"
-    parameter_name = "grant"
-
-    def lookups(self, request, model_admin):
-        return [(name, name) for name in policy.GRANT_NAMES]
-
-    def queryset(self, request, queryset):
-        name = self.value()
-        if name not in policy.GRANT_NAMES:
-            return queryset
-        return queryset.filter(
-            Q(grants=name)
-            | Q(grants__startswith=f"{name},")
-            | Q(grants__endswith=f",{name}")
-            | Q(grants__contains=f",{name},")
-        )
-
-
-class OutcomeFilter(admin.SimpleListFilter):
-    """Outcomes from the code, not the log.
-
-    Django's filter for a field lists its values with SELECT DISTINCT over the
-    whole audit log on every changelist view (10 ms at 100,000 rows and
-    growing; docs/performance.md).
-    """
-
-    title = "outcome"
-    parameter_name = "outcome"
-
-    def lookups(self, request, model_admin):
-        return [(code, code) for code in audit.outcomes()]
-
-    def queryset(self, request, queryset):
-        value = self.value()
-        if not value:
-            return queryset
-        # Only outcomes the log can hold: PostgreSQL refuses some text (a NUL)
-        # outright, which would read as the database failing.
-        return (
-            queryset.filter(outcome=value)
-            if value in audit.outcomes()
-            else queryset.none()
-        )
-
-
-@admin.register(TokenEvent)
-class TokenEventAdmin(admin.ModelAdmin):
-    """The audit log: read-only, exportable as CSV with the current filters."""
-
-    list_display = [
-        "created_at",
-        "identity",
-        "outcome",
-        "grants",
-        "room",
-        "device",
-        "ttl",
-        "client_ip",
-    ]
-    list_filter = [OutcomeFilter, GrantFilter, "created_at"]
-    search_fields = ["identity", "room", "device", "jwt_sha256", "=client_ip"]
-    date_hierarchy = "created_at"
-    list_select_related = ["user"]
-    show_full_result_count = False
-
-    def get_changelist_instance(self, request):
-        # Django's date drill-down turns ?created_at__year=9999 into a date
-        # past year 9999 and fails with ValueError/OverflowError: answered
-        # as any bad filter is (the changelist's ?e=1, the CSV's 400).
-        try:
-            return super().get_changelist_instance(request)
-        except (ValueError, OverflowError) as exc:
-            drilled = f"{self.date_hierarchy}__"
-            if not any(key.startswith(drilled) for key in request.GET):
-                raise  # not the drill-down's: a bug to see, not a bad filter
-            raise IncorrectLookupParameters(str(exc)) from exc
-
-    def get_urls(self):
-        view = self.admin_site.admin_view(
-            lambda request: views.audit_csv(self, request)
-        )
-        return [
-            path("export.csv", view, name="tokens_tokenevent_csv"),
-            *super().get_urls(),
-        ]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
         return False
