@@ -63,3 +63,10 @@ def on_starting(server):
     from tokenserver.envvars import check_settings
 
     check_settings()
+
+
+def post_fork(server, worker):
+    """Answers gunicorn writes itself (414, 431, a bad header) as JSON."""
+    from tokenserver import gunicorn_errors
+
+    gunicorn_errors.install()
