@@ -134,3 +134,15 @@ def test_every_code_gunicorn_can_answer_with_is_in_the_readme():
 
     for status, (code, _) in [*ANSWERS.items(), (500, SERVER_ERROR)]:
         assert f"| {status} | `{code}` |" in error_table, (status, code)
+
+
+def test_access_log_dash_is_stdout_as_env_example_says(server):
+    port, out, err = server
+    exchange(port, request("/healthz?probe=stdout-or-stderr"))
+    time.sleep(0.5)  # gunicorn writes the line after the answer
+
+    assert '"GET /healthz"' in out.read_text()
+    assert '"GET /healthz"' not in err.read_text()
+    example = (ROOT / ".env.example").read_text().splitlines()
+    comment = example[example.index("# GUNICORN_ACCESS_LOG=-") - 1]
+    assert "- for stdout" in comment  # it said "- for stderr"
