@@ -22,6 +22,7 @@ from rest_framework import exceptions, serializers
 from tokens import errors, policy
 from tokens.models import validate_room_name
 from tokens.serializers import LoginSerializer
+from tokenserver import gunicorn_errors
 
 DEVICE_PATTERN = r"^[A-Za-z0-9_.-]{1,64}$"
 
@@ -577,15 +578,25 @@ another site's page or link); a session `POST` needs the CSRF token.
 Every error body is JSON `{"detail", "code"}`; validation errors add
 `"fields"`. Switch on `code`, never on `detail`. Besides the codes listed per
 operation, any endpoint answers `405 method_not_allowed` to a method it does
-not support.
+not support, and the server answers a request it cannot read before any
+endpoint sees it (request line or headers over its limits, a control
+character in a header) with one of: {server_answers}.
 
 `GET /healthz` (no authentication) answers `200 {"status": "ok"}` when the
 database answers and `503` with code `database_unavailable` otherwise.
 """
 
 
+def server_answers() -> str:
+    """gunicorn's own answers (tokenserver/gunicorn_errors.py), for DESCRIPTION."""
+    answers = [*gunicorn_errors.ANSWERS.items(), (500, gunicorn_errors.SERVER_ERROR)]
+    return ", ".join(f"`{status} {code}`" for status, (code, _) in sorted(answers))
+
+
 def finish(result, generator, request, public):
     """Postprocessing hook: the long description and /healthz (a plain Django view)."""
-    result["info"]["description"] = DESCRIPTION
+    result["info"]["description"] = DESCRIPTION.replace(
+        "{server_answers}", server_answers()
+    )
     result.setdefault("paths", {})["/healthz"] = HEALTHZ
     return result
