@@ -218,8 +218,9 @@ def database_config(name: str, *, default: str) -> dict:
     django-environ's errors and warnings quote parts of the URL, the password
     included, and it turns a URL it cannot read into a config without ENGINE.
     """
-    url = env_str(name) or default
-    refuse_unexpanded(name, url)
+    url = env_str(name)
+    refuse_unexpanded(name, url)  # not the default: a project path may hold a $
+    url = url or default
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
