@@ -697,3 +697,16 @@ def test_a_refusal_is_one_line_from_manage_py(command, variable, value):
     )
 
     assert_one_line(result, variable, value)
+
+
+def test_a_dollar_in_the_projects_own_path_is_not_an_unexpanded_variable(
+    monkeypatch,
+):
+    # Only a value given is checked: the default is where the project lives.
+    from tokenserver.envvars import database_config
+
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+
+    config = database_config("DATABASE_URL", default="sqlite:////srv/$app/db.sqlite3")
+
+    assert config["NAME"] == "/srv/$app/db.sqlite3"
