@@ -17,4 +17,5 @@ EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s \
   CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4)"
 # Run migrations once per release (not per instance): manage.py migrate.
-CMD ["gunicorn", "-c", "gunicorn.conf.py"]
+# Not plain gunicorn: it reads WEB_CONCURRENCY before any check of ours.
+CMD ["python", "-m", "tokenserver.gunicorn_main", "-c", "gunicorn.conf.py"]

@@ -16,7 +16,10 @@ def whole_number(name: str, default: int, *, minimum: int) -> int:
     if not text:
         return default
     if not (text.isascii() and text.isdigit()) or int(text) < minimum:
-        raise SystemExit(f"{name} must be a whole number of at least {minimum}.")
+        raise SystemExit(
+            f"configuration error: {name} must be a whole number of at least "
+            f"{minimum} (digits only, no unit)."
+        )
     return int(text)
 
 
@@ -49,3 +52,21 @@ wsgi_app = "tokenserver.wsgi:application"
 # host would share it; it is off unless a path is given.
 control_socket = os.environ.get("GUNICORN_CONTROL_SOCKET", "")
 control_socket_disable = not control_socket
+
+
+def on_starting(server):
+    """Check Django's settings in the master, before any worker starts.
+
+    A bad value is then one line (tokenserver/envvars.py), not a traceback
+    from every worker followed by gunicorn's own account of their deaths.
+    """
+    from tokenserver.envvars import check_settings
+
+    check_settings()
+
+
+def post_fork(server, worker):
+    """Answers gunicorn writes itself (414, 431, a bad header) as JSON."""
+    from tokenserver import gunicorn_errors
+
+    gunicorn_errors.install()

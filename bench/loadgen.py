@@ -107,14 +107,14 @@ def parse_wrk(text: str) -> dict:
 class Load:
     mode: str = "room"
     connections: int = 32
-    seconds: float = 10
+    seconds: int = 10  # wrk takes whole seconds only
     timeout: str = "5s"
 
 
-def wrk(run: Run, name: str, load: Load, watch_memory: bool = True) -> dict:
-    """One wrk run against a server; its workers' RSS and everyone's CPU meanwhile."""
+def wrk_argv(run: Run, name: str, load: Load) -> list[str]:
+    """The wrk command line of one run against server `name`."""
     threads = min(2, load.connections)
-    argv = [
+    return [
         shutil.which("wrk") or "/usr/bin/wrk",
         f"-t{threads}",
         f"-c{load.connections}",
@@ -128,6 +128,11 @@ def wrk(run: Run, name: str, load: Load, watch_memory: bool = True) -> dict:
         str(run.tokens_file),
         run.password,
     ]
+
+
+def wrk(run: Run, name: str, load: Load, watch_memory: bool = True) -> dict:
+    """One wrk run against a server; its workers' RSS and everyone's CPU meanwhile."""
+    argv = wrk_argv(run, name, load)
     server = run.servers[name]
     watch = MemoryWatch(server.pid)
     out = run.tmp / "wrk.out"

@@ -755,12 +755,23 @@ def cleanup(run: Run) -> list[str]:
     return problems
 
 
+def whole_seconds(text: str) -> int:
+    """A --duration: wrk and py-spy take whole seconds only ("-d8.0s" fails)."""
+    if not (text.isascii() and text.isdigit()) or int(text) < 1:
+        raise argparse.ArgumentTypeError(
+            "must be a whole number of seconds of at least 1, such as 8"
+        )
+    return int(text)
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description="Benchmark /token against a fixed reference (issue 6).",
         epilog="Defaults take about 9 minutes; --quick about 2.5.",
     )
-    parser.add_argument("--duration", type=float, help="seconds per wrk run (10)")
+    parser.add_argument(
+        "--duration", type=whole_seconds, help="seconds per wrk run (10)"
+    )
     parser.add_argument("--rounds", type=int, help="rounds of the comparison (3)")
     parser.add_argument("--scale", type=float, help="data scale, 1 = issue 6's (1)")
     parser.add_argument(

@@ -34,21 +34,26 @@ def load(**overrides: str | None) -> subprocess.CompletedProcess:
     )
 
 
+CONFIG_ERROR = "tokenserver.envvars.ConfigError: "
+
+
 def printed_messages(result: subprocess.CompletedProcess) -> str:
     """What the process printed but the frames of a traceback (files, line
     numbers, source lines): every message, warning and chained exception."""
     lines = (result.stdout + result.stderr).splitlines()
-    return "\n".join(line for line in lines if not line.startswith(" "))
+    return "\n".join(
+        line.removeprefix(CONFIG_ERROR)  # its module's name is no value
+        for line in lines
+        if not line.startswith(" ")
+    )
 
 
 def assert_refused(result: subprocess.CompletedProcess, variable: str, *secrets):
-    """Startup stopped with ImproperlyConfigured naming `variable`, and printed
-    none of `secrets` (the value, or parts of it)."""
+    """Startup stopped with ConfigError (an ImproperlyConfigured) naming
+    `variable`, and printed none of `secrets` (the value, or parts of it)."""
     assert result.returncode != 0, result.stdout
     last_line = result.stderr.strip().splitlines()[-1]
-    assert last_line.startswith("django.core.exceptions.ImproperlyConfigured:"), (
-        result.stderr
-    )
+    assert last_line.startswith(CONFIG_ERROR), result.stderr
     assert variable in last_line
     printed = printed_messages(result)
     for secret in secrets:
@@ -82,6 +87,31 @@ def test_cache_url_that_is_not_a_redis_url_stops_startup_naming_it(variable, val
     result = load(**{variable: value})
 
     assert_refused(result, variable, value)
+
+
+@pytest.mark.parametrize("variable", ["REDIS_URL", "CACHE_URL"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "redis://$HOST:6379/0",  # was accepted: a 500 at the first login
+        "redis://${HOST}:6379/0",
+        "redis://:$REDIS_PASSWORD@cache.internal:6379/0",
+        "redis://cache.internal:6379/0,redis://$REPLICA:6379/0",
+    ],
+)
+def test_cache_url_holding_an_unexpanded_variable_stops_startup_naming_it(
+    variable, value
+):
+    assert_refused(load(**{variable: value}), variable, "HOST", "REPLICA", "PASSW")
+
+
+def test_a_dollar_percent_encoded_in_a_password_is_read_as_a_dollar():
+    password = settings_value(
+        "s.DATABASES['default']['PASSWORD']",
+        DATABASE_URL="postgres://app:pa%24word@db.internal:5432/tokens",
+    )
+
+    assert password == "pa$word"
 
 
 def test_redis_url_is_checked_even_when_cache_url_is_valid():
@@ -168,6 +198,11 @@ DATABASE = "[s.DATABASES['default']['ENGINE'], s.DATABASES['default']['NAME']]"
     "value",
     [
         "$DATABASE_URL_NOT_EXPANDED",  # was: SQLite, silently
+        "postgres://app:pw@$DB_HOST/tokens",  # was: a host named "$DB_HOST"
+        "postgres://app:pw@${DB_HOST}:5432/tokens",
+        # No driver here: "Error loading MySQLdb module", naming no variable.
+        "mysql://x/db",
+        "oracle://app:pw@db.internal:1521/tokens",
         "db.internal:5432/tokens",
         "nosuchdb://app@db.internal/tokens",
         "tokens",
@@ -549,6 +584,21 @@ def test_whole_number_variable_that_is_not_one_stops_startup_naming_it(
 @pytest.mark.parametrize(
     ("variable", "value"),
     [
+        ("DJANGO_CONN_MAX_AGE", "60s"),
+        ("DJANGO_CONN_MAX_AGE", "abc"),
+        ("DJANGO_DB_CONNECT_TIMEOUT", "3s"),
+        ("DJANGO_DB_PREPARED_STATEMENTS", "maybe"),
+    ],
+)
+def test_database_variable_is_checked_on_the_default_sqlite_too(variable, value):
+    # Read only for PostgreSQL, they were accepted silently on SQLite, and
+    # stopped the server first in production.
+    assert_refused(load(DATABASE_URL=None, **{variable: value}), variable, value)
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
         ("TOKENSERVER_DEFAULT_TTL", "0"),
         ("TOKENSERVER_DEFAULT_TTL", "90000"),  # Twilio's limit is 24 hours
         ("TOKENSERVER_DEFAULT_MAX_TTL", "86401"),
@@ -620,9 +670,43 @@ def test_unknown_log_format_stops_startup_naming_it(value):
     assert_refused(load(DJANGO_LOG_FORMAT=value), "DJANGO_LOG_FORMAT", value)
 
 
-def test_a_refusal_is_what_manage_py_prints_too():
+def assert_one_line(result: subprocess.CompletedProcess, variable: str, value: str):
+    """Stopped with one line naming `variable` (no traceback), never `value`."""
+    assert result.returncode != 0, result.stdout
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(f"configuration error: {variable} "), lines
+    assert value not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("TOKENSERVER_TOKEN_RATE", "lots"),
+        ("DATABASE_URL", "mysql://x/db"),
+        ("DJANGO_CONN_MAX_AGE", "60s"),
+        ("REDIS_URL", "redis://$HOST:6379/0"),
+    ],
+)
+@pytest.mark.parametrize("command", ["check", "prune_audit"])
+def test_a_refusal_is_one_line_from_manage_py(command, variable, value):
+    # It was a 50-60 line traceback with the useful line last; prune_audit
+    # (not one of Django's commands) goes another way through Django.
     result = run_python(
-        "manage.py", "check", env=server_env(TOKENSERVER_TOKEN_RATE="lots"), timeout=60
+        "manage.py", command, env=server_env(**{variable: value}), timeout=60
     )
 
-    assert_refused(result, "TOKENSERVER_TOKEN_RATE", "lots")
+    assert_one_line(result, variable, value)
+
+
+def test_a_dollar_in_the_projects_own_path_is_not_an_unexpanded_variable(
+    monkeypatch,
+):
+    # Only a value given is checked: the default is where the project lives.
+    from tokenserver.envvars import database_config
+
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+
+    config = database_config("DATABASE_URL", default="sqlite:////srv/$app/db.sqlite3")
+
+    assert config["NAME"] == "/srv/$app/db.sqlite3"

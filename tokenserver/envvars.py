@@ -1,12 +1,15 @@
 """Reading the environment for tokenserver/settings.py.
 
 Every variable is read by a helper here: a value it cannot use stops startup
-with ImproperlyConfigured naming the variable, never printing the value
-(values may be secrets), instead of a silent fallback or a 500 at runtime.
+with ConfigError naming the variable, never printing the value (values may
+be secrets), instead of a silent fallback or a 500 at runtime. manage.py and
+gunicorn.conf.py print it as one line (startup_line), not a traceback.
 """
 
+import importlib
 import io
 import logging
+import os
 import re
 import sys
 import warnings
@@ -19,6 +22,35 @@ from django.utils.module_loading import import_string
 from redis.connection import parse_url as parse_redis_url
 
 env = environ.Env()
+
+
+class ConfigError(ImproperlyConfigured):
+    """A variable's value cannot be used; the message names it, never the value."""
+
+
+def startup_line(error: ConfigError) -> str:
+    """The one line an operator sees when startup stops on `error`."""
+    return f"configuration error: {error}"
+
+
+def check_settings() -> None:
+    """Load Django's settings module once and forget it; a ConfigError exits.
+
+    For gunicorn's master, before any worker starts: each worker would
+    otherwise print its own traceback. The environment (which .env adds to)
+    and the module are put back, so that workers started after a reload
+    read them afresh, as before.
+    """
+    module = os.environ.get("DJANGO_SETTINGS_MODULE", "tokenserver.settings")
+    saved = dict(os.environ)
+    try:
+        importlib.import_module(module)
+    except ConfigError as error:
+        raise SystemExit(startup_line(error)) from None
+    finally:
+        sys.modules.pop(module, None)
+        os.environ.clear()
+        os.environ.update(saved)
 
 
 def raw_env(*names: str) -> tuple[str, str] | None:
@@ -55,9 +87,7 @@ def env_bool(name: str, *, default: bool) -> bool:
         return default
     if word in TRUE_WORDS or word in FALSE_WORDS:
         return word in TRUE_WORDS
-    raise ImproperlyConfigured(
-        f"{name} must be true or false (or yes/no, on/off, 1/0)."
-    )
+    raise ConfigError(f"{name} must be true or false (or yes/no, on/off, 1/0).")
 
 
 # ASCII digits only: int() would also take "٣", "1_000" and " +1".
@@ -78,7 +108,7 @@ def env_int(
     value = int(text) if WHOLE_NUMBER.fullmatch(text) else None
     if value is None or value < minimum or (maximum is not None and value > maximum):
         bounds = f"from {minimum} to {maximum}" if maximum else f"of at least {minimum}"
-        raise ImproperlyConfigured(
+        raise ConfigError(
             f"{name} must be a whole number {bounds} (digits only, no unit)."
         )
     return value
@@ -91,7 +121,7 @@ def env_seconds(name: str, *, default: float) -> float:
         return default
     value = float(text) if DECIMAL_NUMBER.fullmatch(text) else 0.0
     if value <= 0:
-        raise ImproperlyConfigured(
+        raise ConfigError(
             f"{name} must be a number of seconds greater than 0, such as 0.5 "
             "(digits and a decimal point only, no unit)."
         )
@@ -104,7 +134,7 @@ def env_word(name: str, choices: tuple[str, ...], *, default: str) -> str:
     if not word:
         return default
     if word not in choices:
-        raise ImproperlyConfigured(f"{name} must be one of: {', '.join(choices)}.")
+        raise ConfigError(f"{name} must be one of: {', '.join(choices)}.")
     return word
 
 
@@ -130,7 +160,7 @@ def env_rate(name: str, *, default: str) -> str:
         return default
     match = RATE.fullmatch(text)
     if not match or int(match[1]) < 1:
-        raise ImproperlyConfigured(
+        raise ConfigError(
             f"{name} must be a rate such as 100/hour: a whole number of at least 1, "
             "/, and one of s, sec, second, m, min, minute, h, hour, d, day."
         )
@@ -153,7 +183,7 @@ def env_proxy_ssl_header(name: str) -> tuple[str, str] | None:
         return None
     header, comma, value = (part.strip() for part in text.partition(","))
     if not (comma and PROXY_HEADER.fullmatch(header) and PROXY_VALUE.fullmatch(value)):
-        raise ImproperlyConfigured(
+        raise ConfigError(
             f"{name} must be HEADER_NAME,value with the header as Django names it "
             "(HTTP_ and upper case), e.g. HTTP_X_FORWARDED_PROTO,https."
         )
@@ -162,8 +192,24 @@ def env_proxy_ssl_header(name: str) -> tuple[str, str] | None:
 
 PERCENT_ENCODE = (
     "Percent-encode special characters in the user name and password "
-    "(/ as %2F, ? as %3F, # as %23, @ as %40, : as %3A, % as %25)."
+    "(/ as %2F, ? as %3F, # as %23, @ as %40, : as %3A, % as %25, $ as %24)."
 )
+# $HOST or ${HOST}: a shell or unit file that did not expand it. Left in, it
+# is a host name nobody has (redis://$HOST:6379/0 fails at the first login).
+UNEXPANDED = re.compile(r"\$(?:[A-Za-z_]|\{)")
+
+
+def refuse_unexpanded(name: str, url: str) -> None:
+    if UNEXPANDED.search(url):
+        raise ConfigError(
+            f"{name} holds an unexpanded $VARIABLE: give the URL itself "
+            "(a $ in a password as %24)."
+        )
+
+
+# The drivers this server installs; django-environ knows many more (mysql://
+# ended in "Error loading MySQLdb module", naming no variable).
+DATABASE_ENGINES = ("django.db.backends.postgresql", "django.db.backends.sqlite3")
 
 
 def database_config(name: str, *, default: str) -> dict:
@@ -172,7 +218,9 @@ def database_config(name: str, *, default: str) -> dict:
     django-environ's errors and warnings quote parts of the URL, the password
     included, and it turns a URL it cannot read into a config without ENGINE.
     """
-    url = env_str(name) or default
+    url = env_str(name)
+    refuse_unexpanded(name, url)  # not the default: a project path may hold a $
+    url = url or default
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
@@ -185,9 +233,15 @@ def database_config(name: str, *, default: str) -> dict:
     # with the rest of the password in the database name.
     misread = not engine.endswith("sqlite3") and "@" in str(config.get("NAME", ""))
     if engine not in env.DB_SCHEMES.values() or misread:
-        raise ImproperlyConfigured(
+        raise ConfigError(
             f"{name} is not a database URL Django can use, such as "
             f"postgres://user:password@host:5432/name. {PERCENT_ENCODE}"
+        )
+    if engine not in DATABASE_ENGINES:
+        raise ConfigError(
+            f"{name} names a database this server has no driver for: use "
+            "PostgreSQL (postgres://user:password@host:5432/name) or SQLite "
+            "(sqlite:////absolute/path/db.sqlite3)."
         )
     return config
 
@@ -216,9 +270,10 @@ def is_redis_url(url: str) -> bool:
 def redis_location(name: str, url: str) -> str:
     """The cache LOCATION for a Redis URL (or several, comma-separated)."""
     # RedisCache splits LOCATION at , and ; into servers: the first writes.
+    refuse_unexpanded(name, url)
     servers = [server.strip() for server in re.split("[;,]", url)]
     if not all(is_redis_url(server) for server in servers):
-        raise ImproperlyConfigured(
+        raise ConfigError(
             f"{name} must be a Redis URL: redis://[:password@]host:6379/0, "
             f"rediss://... (TLS) or unix:///path/to/redis.sock. {PERCENT_ENCODE}"
         )
@@ -248,6 +303,7 @@ def cache_config(name: str, url: str) -> dict:
     missing (memcache://, pymemcache:// without pylibmc) would otherwise
     fail at the first throttled request, a 500 for every login.
     """
+    refuse_unexpanded(name, url)
     try:
         config = env.cache_url_config(url)
         params = {k: v for k, v in config.items() if k not in ("BACKEND", "LOCATION")}
@@ -255,7 +311,7 @@ def cache_config(name: str, url: str) -> dict:
     except Exception:  # its messages quote the URL
         config = {}
     if not config.get("BACKEND"):
-        raise ImproperlyConfigured(
+        raise ConfigError(
             f"{name} must be a cache URL such as locmemcache://name, "
             "dummycache:// or redis://host:6379/0, whose backend this server "
             "can load."
@@ -276,7 +332,7 @@ def read_dot_env(path: Path) -> None:
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeError):
-        raise ImproperlyConfigured(
+        raise ConfigError(
             f"{path} (the .env file) could not be read as UTF-8 text; "
             "set DJANGO_READ_DOT_ENV_FILE=false to start without it."
         ) from None

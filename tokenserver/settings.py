@@ -7,9 +7,8 @@ cannot use stops startup naming the variable, never printing the value.
 from datetime import timedelta
 from pathlib import Path
 
-from django.core.exceptions import ImproperlyConfigured
-
 from tokenserver.envvars import (
+    ConfigError,
     cache_config,
     database_config,
     env,
@@ -41,9 +40,7 @@ DEBUG = env_bool("DJANGO_DEBUG", default=False)
 SECRET_KEY = (raw_env("DJANGO_SECRET_KEY") or ("", ""))[1].strip()
 if not SECRET_KEY:
     if not DEBUG:
-        raise ImproperlyConfigured(
-            "DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off."
-        )
+        raise ConfigError("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off.")
     SECRET_KEY = "django-insecure-local-development-only"  # noqa: S105
 ALLOWED_HOSTS = env_list(
     "DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"] if DEBUG else []
@@ -102,6 +99,11 @@ DATABASES = {
         "DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
     )
 }
+# Read whatever the database, so that a bad value stops startup on SQLite
+# too, not first on the PostgreSQL of production.
+_conn_max_age = env_int("DJANGO_CONN_MAX_AGE", default=60)
+_connect_timeout = env_int("DJANGO_DB_CONNECT_TIMEOUT", default=3)
+_prepared_statements = env_bool("DJANGO_DB_PREPARED_STATEMENTS", default=True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL and immediate transactions let concurrent writers wait instead of
     # failing with "database is locked".
@@ -113,21 +115,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         }
     )
 else:
-    DATABASES["default"]["CONN_MAX_AGE"] = env_int("DJANGO_CONN_MAX_AGE", default=60)
+    DATABASES["default"]["CONN_MAX_AGE"] = _conn_max_age
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-        # A database that does not answer costs seconds, not minutes.
-        options = DATABASES["default"].setdefault("OPTIONS", {})
-        options.setdefault(
-            "connect_timeout", env_int("DJANGO_DB_CONNECT_TIMEOUT", default=3)
-        )
-        # Prepared statements: a query run 5 times on a connection is planned
-        # once. Planning was 1.3 of the 1.7 ms PostgreSQL spent on a /token;
-        # PostgreSQL CPU per /token 3.0 -> 1.0 ms (docs/performance.md).
-        # Turn off behind a pooler in transaction mode (pgbouncer < 1.21).
-        if env_bool("DJANGO_DB_PREPARED_STATEMENTS", default=True):
-            options.setdefault("server_side_binding", True)
-            options.setdefault("prepare_threshold", 5)
+    # A database that does not answer costs seconds, not minutes.
+    options = DATABASES["default"].setdefault("OPTIONS", {})
+    options.setdefault("connect_timeout", _connect_timeout)
+    # Prepared statements: a query run 5 times on a connection is planned
+    # once. Planning was 1.3 of the 1.7 ms PostgreSQL spent on a /token;
+    # PostgreSQL CPU per /token 3.0 -> 1.0 ms (docs/performance.md).
+    # Turn off behind a pooler in transaction mode (pgbouncer < 1.21).
+    if _prepared_statements:
+        options.setdefault("server_side_binding", True)
+        options.setdefault("prepare_threshold", 5)
 
 # The cache holds throttle counters and login lockouts: with several processes
 # or instances it must be Redis, so that the limits are shared. A value that

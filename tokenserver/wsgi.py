@@ -1,6 +1,5 @@
 """WSGI entry point for production servers."""
 
-import codecs
 import os
 
 from django.core.wsgi import get_wsgi_application
@@ -9,18 +8,19 @@ from django.utils.http import parse_header_parameters
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tokenserver.settings")
 
 UNSUPPORTED_CHARSET = (
-    b'{"detail": "The charset of this body is not a text encoding.", '
+    b'{"detail": "The charset of this body is not a known text encoding.", '
     b'"code": "unsupported_media_type"}'
 )
 
 
 def refusing_binary_charsets(app):
-    """Answer 415 to a Content-Type whose charset is a codec but not text.
+    """Answer 415 to a Content-Type whose charset is not a known text encoding.
 
     Django builds the request from `charset=rot13` (or hex, base64, zlib,
     idna, punycode, undefined) and decodes the query string with it before
-    any of its handlers run: an exception, and the server's bare 500.
-    Unknown charsets are Django's to ignore, as it does.
+    any of its handlers run: an exception, and the server's bare 500. A
+    charset it does not know it ignores, reading the body as UTF-8: what the
+    client meant is unknown, so that is refused too, not guessed.
     """
 
     def application(environ, start_response):
@@ -46,12 +46,9 @@ def _decodes_text(charset: str | None) -> bool:
     if not charset:
         return True
     try:
-        codecs.lookup(charset)
-    except LookupError:
-        return True  # unknown: Django ignores it
-    try:
-        # Every byte, errors replaced: a text encoding decodes them; binary
-        # codecs raise LookupError, idna/punycode/undefined other errors.
+        # Every byte, errors replaced: a text encoding decodes them; unknown
+        # names and binary codecs raise LookupError, idna/punycode/undefined
+        # other errors.
         bytes(range(256)).decode(charset, "replace")
     except Exception:
         return False

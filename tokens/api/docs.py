@@ -22,6 +22,7 @@ from rest_framework import exceptions, serializers
 from tokens import errors, policy
 from tokens.issuing.params import LoginSerializer
 from tokens.models import validate_room_name
+from tokenserver import gunicorn_errors
 
 DEVICE_PATTERN = r"^[A-Za-z0-9_.-]{1,64}$"
 
@@ -596,14 +597,25 @@ not support, `400 bad_request` to a `Host` the server does not serve or to
 more than 1,000 parameters, `404 not_found` to a path or `?format=` that does
 not exist, `503 database_unavailable` when the database does not answer, and
 `500 server_error` to a fault of its own. Every 503 carries `Retry-After: 30`.
+The server answers a request it cannot read before any endpoint sees it
+(request line or headers over its limits, a control character in a header)
+with one of: {server_answers}.
 
 `GET /healthz` (no authentication) answers `200 {"status": "ok"}` when the
 database answers and `503` with code `database_unavailable` otherwise.
 """
 
 
+def server_answers() -> str:
+    """gunicorn's own answers (tokenserver/gunicorn_errors.py), for DESCRIPTION."""
+    answers = [*gunicorn_errors.ANSWERS.items(), (500, gunicorn_errors.SERVER_ERROR)]
+    return ", ".join(f"`{status} {code}`" for status, (code, _) in sorted(answers))
+
+
 def finish(result, generator, request, public):
     """Postprocessing hook: the long description and /healthz (a plain Django view)."""
-    result["info"]["description"] = DESCRIPTION
+    result["info"]["description"] = DESCRIPTION.replace(
+        "{server_answers}", server_answers()
+    )
     result.setdefault("paths", {})["/healthz"] = HEALTHZ
     return result
