@@ -1,6 +1,6 @@
 """The JSON API: login, logout, /token, /api/me."""
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 
 from django.contrib.auth import authenticate, get_user_model, user_logged_in
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
@@ -27,7 +27,7 @@ from tokens.api.authentication import (
 from tokens.api.parsers import DuplicateKey
 from tokens.credentials import DEMO_WARNING, current_credentials, current_limits
 from tokens.issuing import audit
-from tokens.issuing.flow import request_token
+from tokens.issuing.flow import refuse, request_token
 from tokens.issuing.params import TOKEN_FIELDS, LoginSerializer
 from tokens.issuing.summary import current_summary
 from tokens.limits import lockout
@@ -78,23 +78,19 @@ class LoginView(NoStoreMixin, APIView):
         serializer = LoginSerializer(data=data)
         serializer.is_valid(raise_exception=True)
         username = serializer.validated_data["username"]
-        ip = client_ip(request)
-        guard = lockout.guard()
-        wait = guard.attempt(username=username, ip=ip)
-        if wait:
-            raise errors.LoginLocked(wait=wait)
-        user = authenticate(
-            request._request,
-            username=username,
-            password=serializer.validated_data["password"],
+        password = serializer.validated_data["password"]
+
+        def verify():  # its frame is hidden too: post's sensitive_variables()
+            return authenticate(request._request, username=username, password=password)
+
+        user = lockout.check_password(
+            username=username, ip=client_ip(request), verify=verify
         )
         if user is None:
-            guard.failed(username=username, ip=ip)
             raise exceptions.AuthenticationFailed(
                 "Unable to log in with the given username and password.",
                 code="invalid_credentials",
             )
-        guard.succeeded(username=username)
         return self._login(request, user, serializer.validated_data.get("device", ""))
 
     def _login(self, request: Request, user, device: str) -> Response:
@@ -132,24 +128,30 @@ class TokenView(NoStoreMixin, APIView):
 
     @docs.token_get
     def get(self, request: Request) -> Response:
-        return self._issue(request, lambda: request.query_params)
+        return self._issue(request, request.query_params)
 
     @docs.token_post
     def post(self, request: Request) -> Response:
-        return self._issue(request, lambda: _post_params(request))
+        try:
+            raw = _post_params(request)
+        except errors.TokenRefused as refusal:  # recorded like any refusal
+            refuse(
+                user=request.user,
+                refusal=refusal,
+                client=_audit_client(request),
+                now=timezone.now(),
+            )
+            raise
+        return self._issue(request, raw)
 
-    def _issue(self, request: Request, read_params: Callable[[], Mapping]) -> Response:
-        now = timezone.now()
+    def _issue(self, request: Request, raw: Mapping) -> Response:
         result = request_token(
             user=request.user,
-            read_params=read_params,
+            raw_params=raw,
             credentials=current_credentials(),
             limits=current_limits(),
-            client=audit.Client(
-                ip=client_ip(request),
-                user_agent=request.META.get("HTTP_USER_AGENT", ""),
-            ),
-            now=now,
+            client=_audit_client(request),
+            now=timezone.now(),
         )
         decision = result.decision
         return Response(
@@ -175,6 +177,12 @@ class MeView(NoStoreMixin, APIView):
         if demo:
             body["warning"] = DEMO_WARNING
         return Response(body)
+
+
+def _audit_client(request: Request) -> audit.Client:
+    return audit.Client(
+        ip=client_ip(request), user_agent=request.META.get("HTTP_USER_AGENT", "")
+    )
 
 
 def _check_session_limit(user, limit: int | None) -> None:

@@ -1,6 +1,6 @@
 """Issue a token for an authenticated user: load, decide, sign, record."""
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -22,22 +22,18 @@ class Result:
 def request_token(
     *,
     user: User,
-    read_params: Callable[[], Mapping[str, Any]],
+    raw_params: Mapping[str, Any],
     credentials: TwilioCredentials,
     limits: policy.Limits,
     client: audit.Client,
     now: datetime,
 ) -> Result:
-    """Issue a token, or record the refusal and raise it.
-
-    `read_params` returns the request's parameters or raises InvalidParameter,
-    so that a malformed body is recorded like any other refusal.
-    """
+    """Issue a token for these parameters, or record the refusal and raise it."""
     # A JWT counts in whole seconds: so do the ttl and expiry we report.
     now = now.replace(microsecond=0)
     params = None
     try:
-        params = parse_token_params(read_params())
+        params = parse_token_params(raw_params)
         subject = load_subject(user, room=params.room)
         decision = policy.decide(
             subject,
@@ -47,9 +43,7 @@ def request_token(
             now=now,
         )
     except errors.TokenRefused as refusal:
-        audit.record_refusal(
-            user=user, code=refusal.default_code, params=params, client=client, now=now
-        )
+        refuse(user=user, refusal=refusal, params=params, client=client, now=now)
         raise
     issued = signing.sign(
         decision,
@@ -67,3 +61,21 @@ def request_token(
         now=now,
     )
     return Result(decision=decision, issued=issued)
+
+
+def refuse(
+    *,
+    user: User,
+    refusal: errors.TokenRefused,
+    client: audit.Client,
+    now: datetime,
+    params: policy.Params | None = None,
+) -> None:
+    """Record a refusal; the view calls it for a body it could not read."""
+    audit.record_refusal(
+        user=user,
+        code=refusal.default_code,
+        params=params,
+        client=client,
+        now=now.replace(microsecond=0),
+    )
