@@ -7,13 +7,17 @@ checked, so guessing gets no answer while locked.
 
 import hashlib
 import time
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TypeVar
 
 from django.core.cache import BaseCache
 
 from tokens import errors
 from tokens.limits.throttles import CACHE_ERRORS
+
+T = TypeVar("T")
 
 
 @contextmanager
@@ -106,3 +110,24 @@ def guard() -> LoginGuard:
         limit=settings.TOKENSERVER_LOGIN_FAILURE_LIMIT,
         seconds=settings.TOKENSERVER_LOGIN_LOCKOUT_SECONDS,
     )
+
+
+def check_password(
+    *, username: str, ip: str | None, verify: Callable[[], T | None]
+) -> T | None:
+    """Run a login's password check inside the lockout, for the API and the pages.
+
+    Raises LoginLocked before `verify` runs while the username or the address
+    is locked; `verify` returns the logged-in result, or None for a wrong
+    password, which is counted as a failure.
+    """
+    login_guard = guard()
+    wait = login_guard.attempt(username=username, ip=ip)
+    if wait:
+        raise errors.LoginLocked(wait=wait)
+    result = verify()
+    if result is None:
+        login_guard.failed(username=username, ip=ip)
+    else:
+        login_guard.succeeded(username=username)
+    return result

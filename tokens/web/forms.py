@@ -41,22 +41,30 @@ class LockoutMixin:
 
     def _clean_guarded(self):
         self._check_rate()
-        username = self.cleaned_data.get("username") or ""
-        ip = client_ip(self.request) if self.request is not None else None
-        guard = lockout.guard()
-        wait = guard.attempt(username=username, ip=ip)
-        if wait:
-            self.retry_after = wait
-            raise forms.ValidationError(
-                f"Too many failed logins. Try again in {wait} seconds.",
-                code=LOCKED,
-            )
+        failure = None
+
+        def verify():
+            nonlocal failure
+            try:
+                return super(LockoutMixin, self).clean()
+            except forms.ValidationError as exc:  # a wrong password, or inactive
+                failure = exc
+                return None
+
         try:
-            cleaned = super().clean()
-        except forms.ValidationError:
-            guard.failed(username=username, ip=ip)
-            raise
-        guard.succeeded(username=username)
+            cleaned = lockout.check_password(
+                username=self.cleaned_data.get("username") or "",
+                ip=client_ip(self.request) if self.request is not None else None,
+                verify=verify,
+            )
+        except errors.LoginLocked as exc:
+            self.retry_after = exc.wait
+            raise forms.ValidationError(
+                f"Too many failed logins. Try again in {exc.wait} seconds.",
+                code=LOCKED,
+            ) from exc
+        if cleaned is None:
+            raise failure
         return cleaned
 
     def _check_rate(self) -> None:
