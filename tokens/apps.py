@@ -11,6 +11,7 @@ class TokensConfig(AppConfig):
         # Registers the system checks, the OpenAPI extensions and the hooks
         # that end API sessions when a password changes.
         from tokens import checks, revocation, schema  # noqa: F401
+        from tokens.twilio import checks as rooms_checks  # noqa: F401
 
 
 class TokenAdminConfig(admin_apps.AdminConfig):
