@@ -2,6 +2,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from tokens import api, views
+from tokens.twilio import views as twilio_views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -14,6 +15,11 @@ urlpatterns = [
     path("api/auth/logout/", api.LogoutView.as_view(), name="api-logout"),
     path("api/auth/logoutall/", api.LogoutAllView.as_view(), name="api-logoutall"),
     path("api/me/", api.MeView.as_view(), name="api-me"),
+    path(
+        "webhooks/twilio/video",
+        twilio_views.video_status,
+        name="twilio-video-status",
+    ),
     path(
         "api/schema/",
         SpectacularAPIView.as_view(),
