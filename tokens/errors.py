@@ -79,8 +79,12 @@ class GrantNotConfigured(TokenRefused):
         super().__init__(detail)
 
 
-class TwilioUnavailable(TokenRefused):
-    """Twilio's REST API failed or did not answer in time, after retries."""
+class TwilioUnavailable(exceptions.APIException):
+    """Twilio's REST API failed or did not answer in time, after retries.
+
+    Not yet a TokenRefused: /token does not call Twilio yet. When it does
+    (room creation), make it one, so it is audited and in /token's schema.
+    """
 
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     default_detail = "Twilio does not answer; try again shortly."
