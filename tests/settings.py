@@ -25,6 +25,13 @@ os.environ.update(
         "TWILIO_SYNC_SERVICE_SID": "IS" + "d4" * 16,
         "TWILIO_TWIML_APP_SID": "AP" + "e5" * 16,
         "TWILIO_PUSH_CREDENTIAL_SID": "CR" + "f6" * 16,
+        # Rooms (issue 15): fake signing keys and public URL; REST requests go
+        # to a port on loopback where nothing listens unless a test points
+        # them at the stand-in, so no test can reach Twilio.
+        "TWILIO_AUTH_TOKEN": "test-auth-token-0123456789abcdef",
+        "TWILIO_AUTH_TOKEN_SECONDARY": "test-auth-token-secondary-0123456",
+        "TOKENSERVER_PUBLIC_URL": "https://tokens.example.com",
+        "TWILIO_API_BASE_URL": "http://127.0.0.1:9",
     }
 )
 os.environ.setdefault("CACHE_URL", "locmemcache://tests")

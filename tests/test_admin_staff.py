@@ -792,11 +792,11 @@ def test_configuration_page_says_when_demo_mode_is_refused(staff, settings):
 
 
 def test_configuration_page_warns_about_a_misnamed_secret_variable(staff, settings):
-    settings.TWILIO_MISNAMED = ["TWILIO_AUTH_TOKEN"]
+    settings.TWILIO_MISNAMED = ["TWILIO_SECRET"]
 
     html = html_of(staff.get(CONFIG))
 
-    assert "<code>TWILIO_AUTH_TOKEN</code> is set but not read" in html
+    assert "<code>TWILIO_SECRET</code> is set but not read" in html
 
 
 def test_configuration_page_has_no_misnamed_warning_by_default(staff):

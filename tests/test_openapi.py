@@ -24,7 +24,8 @@ from tokens.models import TokenEvent
 from tokenserver.gunicorn_errors import ANSWERS, SERVER_ERROR
 
 LOGIN = "/api/auth/login/"
-README = Path(__file__).resolve().parent.parent / "README.md"
+ROOT = Path(__file__).resolve().parent.parent
+README = ROOT / "README.md"
 
 ENDPOINTS = {
     ("/api/auth/login/", "post"),
@@ -318,10 +319,32 @@ def error_codes_of_errors_py() -> set[str]:
     return classes | handlers
 
 
+def readme_table_codes() -> set[str]:
+    """Codes in any of the README's error tables (the API's, the webhooks')."""
+    rows = re.findall(r"^\| \d{3} \| ([^|]+) \|", README.read_text(), re.MULTILINE)
+    return {code for codes in rows for code in re.findall(r"`(\w+)`", codes)}
+
+
+# Raised by the Twilio REST client, which no endpoint calls yet (issue 15:
+# room creation in /token, the staff actions): documented when one does.
+NOT_ANSWERED_YET = {"twilio_unavailable"}
+
+
 def test_every_error_code_of_errors_py_is_in_the_readme_table():
     codes = error_codes_of_errors_py()
     assert {"grant_not_configured", "bad_request", "not_found"} <= codes
-    assert codes - {code for _, code in readme_error_codes()} == set()
+    assert codes - readme_table_codes() == NOT_ANSWERED_YET
+
+
+def test_codes_not_answered_yet_are_raised_by_no_view():
+    views = [
+        ROOT / "tokens" / "api" / "views.py",
+        ROOT / "tokens" / "web" / "views.py",
+        ROOT / "tokens" / "twilio" / "views.py",
+    ]
+    source = "\n".join(path.read_text() for path in views)
+    assert "TwilioUnavailable" not in source
+    assert "twilio.rest" not in source
 
 
 def test_every_error_code_of_the_readme_is_answered_by_the_code():

@@ -48,3 +48,58 @@ def test_allowed_pattern_passes(source):
 def test_project_source_has_no_forbidden_pattern(monkeypatch, capsys):
     monkeypatch.chdir(ROOT)
     assert security_lint.main([]) == 0
+
+
+# --- the one CSRF exemption: Twilio's signed status webhook -------------------------
+
+WEBHOOK = "tokens.twilio.views"
+EXEMPT_IMPORT = "from django.views.decorators.csrf import csrf_exempt\n"
+
+
+def test_the_signed_webhook_is_the_one_allowed_csrf_exemption():
+    source = EXEMPT_IMPORT + "@csrf_exempt\ndef video_status(request): pass"
+
+    assert security_lint.problems(ast.parse(source), WEBHOOK) == []
+
+
+@pytest.mark.parametrize(
+    ("source", "module"),
+    [
+        pytest.param(
+            EXEMPT_IMPORT + "@csrf_exempt\ndef video_status(request): pass",
+            "tokens.views",
+            id="same-function-in-another-module",
+        ),
+        pytest.param(
+            EXEMPT_IMPORT + "@csrf_exempt\ndef other(request): pass",
+            WEBHOOK,
+            id="another-function-in-the-webhook-module",
+        ),
+        pytest.param(
+            EXEMPT_IMPORT + "other = csrf_exempt(view)",
+            WEBHOOK,
+            id="a-call-in-the-webhook-module",
+        ),
+        pytest.param(
+            "from django.views.decorators import csrf\n"
+            "@csrf.csrf_exempt\ndef video_status(request): pass",
+            WEBHOOK,
+            id="an-attribute-decorator",
+        ),
+        pytest.param(
+            "class A(SessionAuthentication):\n"
+            "    def enforce_csrf(self, request): return",
+            WEBHOOK,
+            id="an-authentication-class-in-the-webhook-module",
+        ),
+    ],
+)
+def test_any_other_csrf_exemption_is_still_reported(source, module):
+    assert security_lint.problems(ast.parse(source), module)
+
+
+def test_the_webhook_module_is_named_from_its_path():
+    path = ROOT / "tokens" / "twilio" / "views.py"
+
+    assert security_lint.module_name(path) == WEBHOOK
+    assert security_lint.module_name(Path("/elsewhere/tokens/twilio/views.py")) is None

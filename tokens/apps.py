@@ -12,6 +12,7 @@ class TokensConfig(AppConfig):
         # that end API sessions when a password changes.
         from tokens import checks, revocation  # noqa: F401
         from tokens.api import docs  # noqa: F401
+        from tokens.twilio import checks as rooms_checks  # noqa: F401
 
 
 class TokenAdminConfig(admin_apps.AdminConfig):

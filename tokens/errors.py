@@ -88,6 +88,34 @@ class GrantNotConfigured(TokenRefused):
         super().__init__(detail)
 
 
+class TwilioUnavailable(exceptions.APIException):
+    """Twilio's REST API failed or did not answer in time, after retries.
+
+    Not yet a TokenRefused: /token does not call Twilio yet. When it does
+    (room creation), make it one, so it is audited and in /token's schema.
+    """
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "Twilio does not answer; try again shortly."
+    default_code = "twilio_unavailable"
+
+    def __init__(self, retry_after: int = 5) -> None:
+        super().__init__()
+        # DRF's handler turns `wait` into the Retry-After header.
+        self.wait = retry_after
+
+
+class WebhooksNotConfigured(exceptions.APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "This server is not configured to receive Twilio callbacks."
+    default_code = "webhooks_not_configured"
+
+
+class InvalidSignature(exceptions.PermissionDenied):
+    default_detail = "The X-Twilio-Signature header is missing or wrong."
+    default_code = "invalid_signature"
+
+
 class InvalidParameter(TokenRefused):
     status_code = status.HTTP_400_BAD_REQUEST
     default_detail = "Invalid input."

@@ -242,3 +242,22 @@ class TokenEvent(models.Model):
         return (
             f"{self.outcome} for {self.identity} at {self.created_at:%Y-%m-%d %H:%M:%S}"
         )
+
+
+# The rooms wing's models live in their own module; imported here so the
+# app has one set of migrations.
+from tokens.twilio.models import (  # noqa: E402
+    ParticipantSession,
+    TwilioRoom,
+)
+
+__all__ = [
+    "ApiToken",
+    "GrantRule",
+    "ParticipantSession",
+    "Room",
+    "RoomAccess",
+    "TokenEvent",
+    "TwilioRoom",
+    "User",
+]

@@ -2,6 +2,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from tokens.api import views as api
+from tokens.twilio import views as twilio_views
 from tokens.web import views as web
 
 urlpatterns = [
@@ -15,6 +16,11 @@ urlpatterns = [
     path("api/auth/logout/", api.LogoutView.as_view(), name="api-logout"),
     path("api/auth/logoutall/", api.LogoutAllView.as_view(), name="api-logoutall"),
     path("api/me/", api.MeView.as_view(), name="api-me"),
+    path(
+        "webhooks/twilio/video",
+        twilio_views.video_status,
+        name="twilio-video-status",
+    ),
     path(
         "api/schema/",
         SpectacularAPIView.as_view(),

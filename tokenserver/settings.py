@@ -339,3 +339,24 @@ LOGGING = {
         "level": LOG_LEVEL,
     },
 }
+
+# --- Rooms (issue 15): Twilio REST and signed status webhooks ---------------
+# Kept in one block (helpers in tokenserver/rooms_env.py). Without these,
+# token issuing works as before; tokens/twilio/checks.py says what is off.
+from tokenserver.rooms_env import env_origin  # noqa: E402
+
+# Webhook signing keys. Read raw like the other Twilio secrets (they may
+# start with `$`) and validated by the system checks, never printed. The
+# secondary one is accepted too, so the auth token can be rotated.
+TWILIO_AUTH_TOKEN = env_str("TWILIO_AUTH_TOKEN")
+TWILIO_AUTH_TOKEN_SECONDARY = env_str("TWILIO_AUTH_TOKEN_SECONDARY")
+# TWILIO_AUTH_TOKEN is read now: no longer a misnamed API secret.
+TWILIO_MISNAMED = [name for name in TWILIO_MISNAMED if name != "TWILIO_AUTH_TOKEN"]
+# Where Twilio reaches this server, as the public sees it: signatures are
+# over this URL, not the one a TLS-terminating proxy forwards to.
+TOKENSERVER_PUBLIC_URL = env_origin("TOKENSERVER_PUBLIC_URL", require_https=not DEBUG)
+# Every Twilio REST request goes to this origin instead of Twilio's hosts
+# (a staging stand-in); `check --deploy` warns when it is set.
+TWILIO_API_BASE_URL = env_origin("TWILIO_API_BASE_URL", require_https=False)
+TWILIO_REST_TIMEOUT = env_seconds("TWILIO_REST_TIMEOUT", default=5.0)
+TWILIO_REST_RETRIES = env_int("TWILIO_REST_RETRIES", default=2, maximum=10)

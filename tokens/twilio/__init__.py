@@ -1,0 +1,14 @@
+"""The rooms wing: what tokenserver does with Twilio beyond signing tokens.
+
+Owns the Twilio Video REST client (`http.py`, `rest.py`), the rooms
+settings as one value (`conf.py`), the signed status webhook (`webhooks.py`
+parses and checks, `recording.py` writes, `views.py` answers), the Twilio
+state of managed rooms and participant sessions (`models.py`, imported by
+tokens/models.py so the app has one set of migrations) and their system
+checks (`checks.py`).
+
+It may import tokens.models, tokens.policy, tokens.credentials,
+tokens.errors (domain errors) and Django settings; nothing from the API
+views (tokens/api.py, tokens/views.py, tokens/service.py), which call into
+this wing, never the other way round.
+"""

@@ -1,0 +1,86 @@
+"""POST /webhooks/twilio/video: Twilio's signed Video status callbacks.
+
+The one CSRF-exempt view of the project (scripts/security_lint.py knows it
+by module and name): Twilio cannot hold a CSRF token, and the signature
+proves the sender instead. Every refusal is the JSON envelope and writes
+nothing. Only 2xx stops Twilio retrying, so what is well signed but not for
+us (another account, an unmanaged room, an event we do not follow) is 200.
+"""
+
+import logging
+
+from django.db import DatabaseError
+from django.http import HttpRequest, JsonResponse
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+
+from tokens.errors import (
+    DatabaseUnavailable,
+    InvalidSignature,
+    WebhooksNotConfigured,
+    json_error,
+)
+from tokens.twilio import recording
+from tokens.twilio.conf import WebhookConfig, webhook_config
+from tokens.twilio.webhooks import BadCallback, parse_callback, signature_is_valid
+
+logger = logging.getLogger(__name__)
+NOT_CONFIGURED_RETRY_AFTER = "300"
+
+
+def _refusal(exc, **headers: str) -> JsonResponse:
+    response = json_error(exc.status_code, exc.default_code, str(exc.default_detail))
+    for name, value in headers.items():
+        response[name] = value
+    return response
+
+
+def _signed(request: HttpRequest, config: WebhookConfig) -> bool:
+    # The URL Twilio signed: the public origin, whatever host or scheme a
+    # TLS-terminating proxy forwarded to.
+    return signature_is_valid(
+        url=config.public_url + request.get_full_path(),
+        params=request.POST,
+        signature=request.headers.get("X-Twilio-Signature", ""),
+        settings_header=request.headers.get("X-Twilio-Webhooks-Signature-Settings", ""),
+        auth_tokens=config.auth_tokens,
+    )
+
+
+def _handle(request: HttpRequest, config: WebhookConfig) -> JsonResponse:
+    try:
+        callback = parse_callback(request.POST, now=timezone.now())
+    except BadCallback as bad:
+        body = {
+            "detail": str(bad),
+            "code": "invalid",
+            "fields": {bad.field: [bad.message]},
+        }
+        return JsonResponse(body, status=400)
+    ours = not config.account_sid or callback.account_sid == config.account_sid
+    room = recording.managed_room(callback) if ours and callback.is_known else None
+    if room is None:
+        return JsonResponse({"status": "ignored"})
+    recording.record(callback, room)
+    return JsonResponse({"status": "recorded"})
+
+
+@csrf_exempt
+def video_status(request: HttpRequest) -> JsonResponse:
+    if request.method != "POST":
+        response = json_error(405, "method_not_allowed", "Method not allowed.")
+        response["Allow"] = "POST"
+        return response
+    config = webhook_config()
+    if config.missing:
+        retry = NOT_CONFIGURED_RETRY_AFTER
+        return _refusal(WebhooksNotConfigured(), **{"Retry-After": retry})
+    if not _signed(request, config):
+        logger.warning("twilio webhook: signature refused")
+        return _refusal(InvalidSignature())
+    try:
+        return _handle(request, config)
+    except DatabaseError as error:
+        # Twilio retries a 503; the transaction was rolled back.
+        logger.error("twilio webhook: database error: %s", type(error).__name__)
+        return _refusal(DatabaseUnavailable(), **{"Retry-After": "5"})
