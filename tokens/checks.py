@@ -4,7 +4,7 @@ and, for deployments, a cache that cannot hold the rate limits."""
 
 from django.conf import settings
 from django.contrib.auth.hashers import check_password
-from django.core.checks import Error, Info, Tags, Warning, register
+from django.core.checks import CheckMessage, Error, Info, Tags, Warning, register
 from django.db import DatabaseError
 
 from tokens import credentials
@@ -17,7 +17,7 @@ def twilio_settings(app_configs=None, **kwargs):
         raw, demo=settings.TOKENSERVER_DEMO, debug=settings.DEBUG
     ):
         return [Warning(credentials.DEMO_WARNING, id="tokens.W010")]
-    messages = []
+    messages: list[CheckMessage] = []
     if settings.TOKENSERVER_DEMO:
         reason = (
             "DJANGO_DEBUG is off" if not settings.DEBUG else "Twilio variables are set"

@@ -21,6 +21,7 @@ from tokens import errors
 from tokens.api import docs
 from tokens.api.authentication import (
     ApiTokenAuthentication,
+    AuthenticatedRequest,
     allowed_web_origin,
     from_other_site,
 )
@@ -35,7 +36,7 @@ from tokens.limits.throttles import LoginRateThrottle, TokenRateThrottle, client
 from tokens.timeutil import iso_utc
 
 
-class NoStoreMixin:
+class NoStoreMixin(APIView):
     """Responses that carry credentials must never be cached."""
 
     def finalize_response(self, request, response, *args, **kwargs):
@@ -131,14 +132,16 @@ class TokenView(NoStoreMixin, APIView):
     http_method_names = ["get", "post", "options"]
 
     @docs.token_get
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         return self._issue(request, lambda: request.query_params)
 
     @docs.token_post
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedRequest) -> Response:
         return self._issue(request, lambda: _post_params(request))
 
-    def _issue(self, request: Request, read_params: Callable[[], Mapping]) -> Response:
+    def _issue(
+        self, request: AuthenticatedRequest, read_params: Callable[[], Mapping]
+    ) -> Response:
         now = timezone.now()
         result = request_token(
             user=request.user,
@@ -168,7 +171,7 @@ class MeView(NoStoreMixin, APIView):
     """The user's identity, the grants they may get now and the rooms they may join."""
 
     @docs.me
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         summary, demo = current_summary(request.user, now=timezone.now())
         body = summary.as_json()
         body["demo"] = demo

@@ -55,7 +55,8 @@ SELECT 1, NULL, room.active, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
 
 def load_subject(user: User, *, room: str | None) -> policy.Subject:
     """The user's rules and, when asked, the room and their access: one query."""
-    sql, params = _RULES_SQL, [user.pk, user.pk]
+    sql = _RULES_SQL
+    params: list[int | str] = [user.pk, user.pk]
     if room is not None:
         sql += _ROOM_SQL
         params += [room, user.pk, user.pk, room]
@@ -126,8 +127,11 @@ def access_rows(user: User, *, ended_after: datetime) -> list[RoomAccess]:
     live = Q(ends_at__isnull=True) | Q(ends_at__gt=ended_after)
     memberships = User.groups.through.objects.filter(user_id=user.pk).values("group_id")
     own = RoomAccess.objects.filter(live, user_id=user.pk).order_by().values("pk")
-    via_groups = RoomAccess.objects.filter(live, group_id__in=memberships)
-    via_groups = via_groups.order_by().values("pk")
+    via_groups = (
+        RoomAccess.objects.filter(live, group_id__in=memberships)
+        .order_by()
+        .values("pk")
+    )
     return list(
         RoomAccess.objects.filter(pk__in=own.union(via_groups, all=True))
         .select_related("room", "group")
