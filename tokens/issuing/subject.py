@@ -1,6 +1,7 @@
 """Load what the policy needs for one user, in a constant number of queries."""
 
 from datetime import datetime
+from typing import Any
 
 from django.db import connection
 from django.db.models import Q
@@ -76,7 +77,7 @@ def load_rules(user: User) -> tuple[policy.Rule, ...]:
     return load_subject(user, room=None).rules
 
 
-def _rules(rows: list[tuple]) -> tuple[policy.Rule, ...]:
+def _rules(rows: list[tuple[Any, ...]]) -> tuple[policy.Rule, ...]:
     # Personal first, then groups by name: sources read the same every time.
     rows = sorted(rows, key=lambda row: (row[8] is not None, row[8] or ""))
     return tuple(
@@ -93,7 +94,7 @@ def _rules(rows: list[tuple]) -> tuple[policy.Rule, ...]:
     )
 
 
-def _room(name: str, rows: list[tuple]) -> policy.RoomState:
+def _room(name: str, rows: list[tuple[Any, ...]]) -> policy.RoomState:
     found = [row for row in rows if row[0] != RULE]
     if not found:
         return policy.RoomState(name=name)

@@ -7,6 +7,7 @@ checked, so guessing gets no answer while locked.
 
 import hashlib
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -17,7 +18,7 @@ from tokens.limits.throttles import CACHE_ERRORS
 
 
 @contextmanager
-def _fail_closed():
+def _fail_closed() -> Iterator[None]:
     """A lockout that cannot be checked refuses the login (503)."""
     try:
         yield

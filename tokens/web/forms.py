@@ -16,10 +16,10 @@ from tokens.limits.throttles import LoginRateThrottle, client_ip
 THROTTLED = exceptions.Throttled.default_code
 LOCKED = errors.LoginLocked.default_code
 UNAVAILABLE = errors.RateLimitUnavailable.default_code
-REFUSAL_STATUS = {THROTTLED: 429, LOCKED: 429, UNAVAILABLE: 503}
+REFUSAL_STATUS: dict[str | None, int] = {THROTTLED: 429, LOCKED: 429, UNAVAILABLE: 503}
 
 
-class LockoutMixin:
+class LockoutMixin(AuthenticationForm):
     """Refuse a login over the address's rate, or from a locked username or
     address, before checking the password.
 
