@@ -133,7 +133,7 @@ def run_test_script(tmp_path: Path, **env: str) -> subprocess.CompletedProcess:
         shutil.copy(ROOT / name, tmp_path / name)
     tools = [tmp_path / "scripts" / "browser-deps"] + [
         tmp_path / ".venv" / "bin" / name
-        for name in ("python", "ruff", "bandit", "pytest")
+        for name in ("python", "ruff", "bandit", "mypy", "pytest")
     ]
     for tool in tools:
         tool.parent.mkdir(parents=True, exist_ok=True)
@@ -158,7 +158,7 @@ def test_skip_browser_installs_no_browser_and_leaves_the_browser_tests_out(
     assert "ran browser-deps" not in done.stdout
     runs = [line for line in done.stdout.splitlines() if line.startswith("ran pytest")]
     assert runs, done.stdout
-    assert all(line == "ran pytest --ignore=tests/browser -q" for line in runs), runs
+    assert all(line.endswith(" --ignore=tests/browser -q") for line in runs), runs
 
 
 def test_without_skip_browser_the_test_command_sees_to_the_browser(tmp_path):
@@ -166,4 +166,15 @@ def test_without_skip_browser_the_test_command_sees_to_the_browser(tmp_path):
 
     assert done.returncode == 0, done.stderr
     assert "ran browser-deps" in done.stdout
-    assert "ran pytest -q" in done.stdout
+    assert "ran pytest" in done.stdout
+    assert "ran pytest --ignore" not in done.stdout
+
+
+def test_the_test_command_type_checks_tokens_and_covers_the_sqlite_run(tmp_path):
+    done = run_test_script(tmp_path, SKIP_BROWSER="1")
+
+    assert done.returncode == 0, done.stderr
+    assert "ran mypy tokens" in done.stdout
+    assert "(mypy: " in done.stdout
+    coverage = "--cov=tokens --cov-branch --cov-report=term-missing:skip-covered"
+    assert f"ran pytest {coverage} --ignore=tests/browser -q" in done.stdout

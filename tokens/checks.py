@@ -2,22 +2,28 @@
 demo accounts with their published passwords on a server with DEBUG off;
 and, for deployments, a cache that cannot hold the rate limits."""
 
+from collections.abc import Sequence
+from typing import Any
+
+from django.apps import AppConfig
 from django.conf import settings
 from django.contrib.auth.hashers import check_password
-from django.core.checks import Error, Info, Tags, Warning, register
+from django.core.checks import CheckMessage, Error, Info, Tags, Warning, register
 from django.db import DatabaseError
 
 from tokens import credentials
 
 
 @register(Tags.security)
-def twilio_settings(app_configs=None, **kwargs):
+def twilio_settings(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
     raw = settings.TWILIO
     if credentials.demo_allowed(
         raw, demo=settings.TOKENSERVER_DEMO, debug=settings.DEBUG
     ):
         return [Warning(credentials.DEMO_WARNING, id="tokens.W010")]
-    messages = []
+    messages: list[CheckMessage] = []
     if settings.TOKENSERVER_DEMO:
         reason = (
             "DJANGO_DEBUG is off" if not settings.DEBUG else "Twilio variables are set"
@@ -50,7 +56,9 @@ def twilio_settings(app_configs=None, **kwargs):
 
 
 @register(Tags.security, deploy=True)
-def shared_cache(app_configs=None, **kwargs):
+def shared_cache(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
     """Throttles and login lockouts live in the cache: it must keep them."""
     backend = settings.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1]
     if backend == "DummyCache":
@@ -80,7 +88,11 @@ def shared_cache(app_configs=None, **kwargs):
 
 
 @register(Tags.security, Tags.database)
-def demo_passwords(app_configs=None, databases=None, **kwargs):
+def demo_passwords(
+    app_configs: Sequence[AppConfig] | None = None,
+    databases: Sequence[str] | None = None,
+    **kwargs: Any,
+) -> list[CheckMessage]:
     """No account may keep its published demo password once DEBUG is off.
 
     Run with the database checks (`migrate`, `check --database default`).

@@ -100,7 +100,8 @@ def find_problems(raw: Mapping[str, tuple[str, str] | None]) -> list[Problem]:
     """List every missing or malformed variable, naming it and never its value."""
     problems = []
     for variable, value in clean_values(raw).items():
-        source = raw[variable][0] if raw[variable] else variable
+        found = raw[variable]
+        source = found[0] if found else variable
         optional = variable not in CORE
         if not value:
             problems.append(

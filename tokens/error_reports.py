@@ -2,6 +2,7 @@
 
 import re
 
+from django.http import HttpRequest
 from django.views.debug import SafeExceptionReporterFilter
 
 
@@ -20,7 +21,7 @@ class SecretsFilter(SafeExceptionReporterFilter):
         flags=re.IGNORECASE,
     )
 
-    def is_active(self, request):
+    def is_active(self, request: HttpRequest | None) -> bool:
         # Django applies sensitive_variables and sensitive_post_parameters
         # only with DEBUG off; a DEBUG page gets pasted into chats and issues.
         return True

@@ -148,6 +148,7 @@ class CrossSiteRequest(exceptions.PermissionDenied):
 class LoginLocked(exceptions.Throttled):
     default_detail = "Too many failed logins. Try again later."
     default_code = "login_locked"
+    wait: int  # set by Throttled(wait=...): the stubs do not declare it
 
 
 class RateLimitUnavailable(exceptions.APIException):

@@ -28,6 +28,7 @@ class User(AbstractUser):
         validators=[identity.validate_identity],
         help_text="Derived from the username when left blank; never changes by itself.",
     )
+    _ends_api_sessions: bool  # from pre_save to post_save: see tokens/revocation.py
 
     def save(self, *args, **kwargs):
         if self.twilio_identity:

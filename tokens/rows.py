@@ -10,12 +10,16 @@ with its fields' own value preparation, like `Model.save()` does for a new
 row.
 """
 
+from typing import Generic, TypeVar
+
 from django.db import connections
 from django.db.models import Model
 
+M = TypeVar("M", bound=Model)
 
-class ModelColumns:
-    def __init__(self, model: type[Model], alias: str):
+
+class ModelColumns(Generic[M]):
+    def __init__(self, model: type[M], alias: str):
         self.model = model
         self.fields = model._meta.concrete_fields
         self.names = [field.attname for field in self.fields]
@@ -27,7 +31,7 @@ class ModelColumns:
     def __len__(self) -> int:
         return len(self.fields)
 
-    def instance(self, values, using: str = "default") -> Model:
+    def instance(self, values, using: str = "default") -> M:
         """An instance from the slice of a row holding every column, in order."""
         connection = connections[using]
         converters = self._converters_for(connection)
@@ -60,7 +64,7 @@ class ModelColumns:
         return converters
 
 
-def insert(instance: Model, using: str = "default") -> Model:
+def insert(instance: M, using: str = "default") -> M:
     """INSERT a new instance's row: every concrete column, no signals.
 
     Each value is prepared by its field as `Model.save()` prepares it, but
@@ -89,8 +93,12 @@ def _insert_sql(model: type[Model], connection) -> str:
         fields = model._meta.concrete_fields
         if (
             model._meta.parents
-            or model._meta.pk.db_returning
-            or any(field.generated or field.has_db_default() for field in fields)
+            # Both are Django 5 Field API that django-stubs 5.2 leaves out.
+            or model._meta.pk.db_returning  # type: ignore[attr-defined]
+            or any(
+                field.generated or field.has_db_default()  # type: ignore[attr-defined]
+                for field in fields
+            )
         ):
             raise TypeError(
                 f"{model.__name__} needs values from the database (auto key, "

@@ -10,6 +10,8 @@ it as before. Nothing secret from others sits in an anonymous session: its
 CSRF secret is the visitor's own.
 """
 
+from typing import TypeGuard
+
 from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.backends import db
 from django.core import signing
@@ -17,9 +19,9 @@ from django.core import signing
 _SALT = "tokens.sessions.anonymous"
 
 
-def _is_signed(session_key: str | None) -> bool:
+def _is_signed(session_key: str | None) -> TypeGuard[str]:
     # Database keys are 32 letters and digits; signed values carry ':'.
-    return bool(session_key) and ":" in session_key
+    return session_key is not None and ":" in session_key
 
 
 class SessionStore(db.SessionStore):
@@ -47,7 +49,8 @@ class SessionStore(db.SessionStore):
             self._save_signed()
 
     def save(self, must_create=False):
-        self._get_session(no_load=must_create)  # loads the data if not yet
+        # Loads the data if not yet; private in Django, left out of django-stubs.
+        self._get_session(no_load=must_create)  # type: ignore[attr-defined]
         if not self._holds_login():
             self._save_signed()
         elif must_create or not _is_signed(self.session_key):

@@ -14,6 +14,7 @@ import re
 import sys
 import warnings
 from pathlib import Path
+from typing import overload
 from urllib.parse import urlsplit
 
 import environ
@@ -95,6 +96,14 @@ WHOLE_NUMBER = re.compile(r"[0-9]{1,15}")
 DECIMAL_NUMBER = re.compile(r"[0-9]{1,9}(?:\.[0-9]{0,9})?|\.[0-9]{1,9}")
 
 
+@overload
+def env_int(
+    name: str, *, default: int, minimum: int = 0, maximum: int | None = None
+) -> int: ...
+@overload
+def env_int(
+    name: str, *, default: None, minimum: int = 0, maximum: int | None = None
+) -> int | None: ...
 def env_int(
     name: str, *, default: int | None, minimum: int = 0, maximum: int | None = None
 ) -> int | None:

@@ -6,6 +6,7 @@ cannot use stops startup naming the variable, never printing the value.
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from tokenserver.envvars import (
     ConfigError,
@@ -137,7 +138,7 @@ _cache_name = "REDIS_URL" if env_str("REDIS_URL") else "CACHE_URL"
 _cache_url = env_str(_cache_name)
 REDIS_URL = ""
 if not _cache_url:
-    CACHES = {
+    CACHES: dict[str, dict[str, Any]] = {
         "default": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
             "LOCATION": "tokenserver",

@@ -9,6 +9,7 @@ than one's own. Read-only fields are left out of the form, so a crafted POST
 that sets them changes nothing.
 """
 
+from django.contrib import admin
 from django.contrib.auth.models import Group
 
 from tokens.models import User
@@ -24,7 +25,7 @@ def may_manage(actor: User, account: User | None) -> bool:
     return not (account.is_superuser or account.is_staff)
 
 
-class UserPrivileges:
+class UserPrivileges(admin.ModelAdmin):
     """For UserAdmin: privileged fields read-only, privileged accounts untouchable."""
 
     def get_readonly_fields(self, request, obj=None):
@@ -46,7 +47,7 @@ class UserPrivileges:
         )
 
 
-class GroupPrivileges:
+class GroupPrivileges(admin.ModelAdmin):
     """For GroupAdmin: only superusers choose a group's permissions."""
 
     def get_readonly_fields(self, request, obj: Group | None = None):

@@ -6,11 +6,13 @@ person confirmed cannot write values someone changed meanwhile back.
 """
 
 from dataclasses import dataclass, field
+from typing import cast
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.db import transaction
+from django.db.models import Field
 from django.template.response import TemplateResponse
 
 from tokens import policy
@@ -23,14 +25,23 @@ SWITCH_CHOICES = [*LEAVE, ("on", "give"), ("off", "take away")]
 TTL_CHOICES = [*LEAVE, ("set", "set to the seconds below"), ("clear", "server default")]
 
 
+def _rule_field(name: str) -> Field:
+    # One of GrantRule's own columns, never a relation.
+    return cast(Field, GrantRule._meta.get_field(name))
+
+
 def _label(name: str) -> str:
-    return str(GrantRule._meta.get_field(name).verbose_name)
+    return str(_rule_field(name).verbose_name)
+
+
+# The video field's (value, label) pairs: flat, without groups.
+VIDEO_CHOICES = cast(list[tuple[str, str]], _rule_field("video").choices)
 
 
 class GrantChangeForm(forms.Form):
     video = forms.ChoiceField(
         label=_label("video"),
-        choices=[*LEAVE, *GrantRule._meta.get_field("video").choices],
+        choices=[*LEAVE, *VIDEO_CHOICES],
         required=False,
     )
     voice_outgoing = forms.ChoiceField(
@@ -56,7 +67,8 @@ class GrantChangeForm(forms.Form):
     )
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if cleaned.get("max_ttl") == "set" and cleaned.get("seconds") is None:
             self.add_error("seconds", "Say how many seconds the maximum is.")
         if not self.errors and not wanted(cleaned):
@@ -77,7 +89,7 @@ def wanted(data: dict) -> dict:
 
 def shown(name: str, value) -> str:
     if name == "video":
-        return dict(GrantRule._meta.get_field("video").choices)[value]
+        return dict(VIDEO_CHOICES)[value]
     if name == "max_ttl":
         return "server default" if value is None else f"{value} s"
     return "yes" if value else "no"

@@ -48,8 +48,7 @@ class ApiTokenInline(admin.TabularInline):
 
     model = ApiToken
     extra = 0
-    fields = ["device", "created", "expiry"]
-    readonly_fields = fields
+    fields = readonly_fields = ("device", "created", "expiry")
     # knox's primary key is an editable digest: excluded, the formset renders
     # it as the hidden key; listed as read-only, deleting would do nothing.
     exclude = ["digest"]
@@ -66,7 +65,7 @@ class ApiTokenInline(admin.TabularInline):
 @admin.register(User)
 class UserAdmin(UserPrivileges, admin_actions.AccessActionPermissions, BaseUserAdmin):
     fieldsets = (
-        *BaseUserAdmin.fieldsets,
+        *BaseUserAdmin.fieldsets,  # type: ignore[misc]  # set, not None
         ("Twilio", {"fields": ["twilio_identity"]}),
     )
     add_fieldsets = (
@@ -210,8 +209,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
     list_display = ["user", "device", "created", "expiry"]
     list_filter = ["created", "expiry"]
     search_fields = ["user__username", "device"]
-    fields = ["user", "device", "created", "expiry"]
-    readonly_fields = fields
+    fields = readonly_fields = ("user", "device", "created", "expiry")
     list_select_related = ["user"]
     actions = ["delete_selected"]
 

@@ -13,6 +13,7 @@ from django.http import (
     HttpResponseBadRequest,
     StreamingHttpResponse,
 )
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.utils import timezone
@@ -130,7 +131,7 @@ def _cell(value):
     return value
 
 
-def audit_csv(model_admin, request: HttpRequest) -> StreamingHttpResponse:
+def audit_csv(model_admin, request: HttpRequest) -> HttpResponseBase:
     """The audit rows the changelist shows with its current filters, as CSV."""
     if not model_admin.has_view_permission(request):
         raise PermissionDenied

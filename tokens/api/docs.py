@@ -6,6 +6,8 @@ code shows up here. `finish` (a postprocessing hook in SPECTACULAR_SETTINGS)
 adds the long description and /healthz.
 """
 
+from collections.abc import Mapping
+
 from drf_spectacular.contrib.knox_auth_token import KnoxTokenScheme
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.types import OpenApiTypes
@@ -172,7 +174,9 @@ ME_ERRORS = {**SIGNED_IN_ERRORS, 403: (errors.CrossSiteRequest.default_code,)}
 class ErrorSerializer(serializers.Serializer):
     detail = serializers.CharField(help_text="Text for people; may change.")
     code = serializers.CharField(help_text="A stable code: switch on this.")
-    fields = serializers.DictField(
+    # DRF's serializer metaclass takes declared fields out of the class, so
+    # this does not replace Serializer.fields; the stubs cannot know that.
+    fields = serializers.DictField(  # type: ignore[assignment]
         child=serializers.ListField(child=serializers.CharField()),
         required=False,
         help_text="Validation errors only: the messages per parameter.",
@@ -186,7 +190,7 @@ class TokenParamsSerializer(serializers.Serializer):
     """The /token parameters: all optional."""
 
     room = serializers.RegexField(
-        validate_room_name.regex.pattern,
+        validate_room_name.regex.pattern,  # type: ignore[union-attr]  # compiled
         max_length=128,
         required=False,
         help_text=(
@@ -283,7 +287,7 @@ class RoomEntrySerializer(serializers.Serializer):
     active = serializers.BooleanField()
     starts_at = serializers.DateTimeField(allow_null=True)
     ends_at = serializers.DateTimeField(allow_null=True)
-    source = serializers.CharField(
+    source = serializers.CharField(  # type: ignore[assignment]  # as `fields` above
         help_text="Where the access comes from: `personal` or `group <name>`."
     )
     state = serializers.ChoiceField(
@@ -365,7 +369,7 @@ def error_response(
 
 
 def error_responses(
-    table: dict[int, tuple[str, ...]], invalid: tuple[str, str] = TTL_INVALID
+    table: Mapping[int, tuple[str, ...]], invalid: tuple[str, str] = TTL_INVALID
 ) -> dict[int, OpenApiResponse]:
     """`invalid`: the field and message of the example for `invalid`."""
     return {

@@ -21,6 +21,7 @@ from tokens import errors
 from tokens.api import docs
 from tokens.api.authentication import (
     ApiTokenAuthentication,
+    AuthenticatedRequest,
     allowed_web_origin,
     from_other_site,
 )
@@ -35,7 +36,7 @@ from tokens.limits.throttles import LoginRateThrottle, TokenRateThrottle, client
 from tokens.timeutil import iso_utc
 
 
-class NoStoreMixin:
+class NoStoreMixin(APIView):
     """Responses that carry credentials must never be cached."""
 
     def finalize_response(self, request, response, *args, **kwargs):
@@ -127,11 +128,11 @@ class TokenView(NoStoreMixin, APIView):
     http_method_names = ["get", "post", "options"]
 
     @docs.token_get
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         return self._issue(request, request.query_params)
 
     @docs.token_post
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedRequest) -> Response:
         try:
             raw = _post_params(request)
         except errors.TokenRefused as refusal:  # recorded like any refusal
@@ -144,7 +145,7 @@ class TokenView(NoStoreMixin, APIView):
             raise
         return self._issue(request, raw)
 
-    def _issue(self, request: Request, raw: Mapping) -> Response:
+    def _issue(self, request: AuthenticatedRequest, raw: Mapping) -> Response:
         result = request_token(
             user=request.user,
             raw_params=raw,
@@ -170,7 +171,7 @@ class MeView(NoStoreMixin, APIView):
     """The user's identity, the grants they may get now and the rooms they may join."""
 
     @docs.me
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         summary, demo = current_summary(request.user, now=timezone.now())
         body = summary.as_json()
         body["demo"] = demo

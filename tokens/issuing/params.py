@@ -2,7 +2,7 @@
 
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 from django.utils.datastructures import MultiValueDict
 from rest_framework import serializers
@@ -31,7 +31,8 @@ class StrictIntegerField(serializers.IntegerField):
 class GrantListField(serializers.CharField):
     """A comma-separated list of grant names."""
 
-    def to_internal_value(self, data: Any) -> frozenset[str]:
+    # A CharField in what it takes, a set of names in what it gives.
+    def to_internal_value(self, data: Any) -> frozenset[str]:  # type: ignore[override]
         text = super().to_internal_value(data)
         # Spaces only: str.strip() would also drop control characters.
         names = [name.strip(" ") for name in text.split(",")]
@@ -48,7 +49,7 @@ class GrantListField(serializers.CharField):
 # a Serializer deep-copies its fields for every instance, which cost more CPU
 # than all the rest of the validation (docs/performance.md). Fields hold no
 # per-request state; the messages are DRF's, as before.
-TOKEN_PARAM_FIELDS = {
+TOKEN_PARAM_FIELDS: dict[str, serializers.Field] = {
     "room": serializers.CharField(
         max_length=128,
         validators=[validate_room_name],
@@ -124,7 +125,9 @@ def parse_token_params(data: Mapping[str, Any]) -> policy.Params:
         try:
             values[name] = field.run_validation(data[name])
         except serializers.ValidationError as exc:
-            raise errors.InvalidParameter(name, str(exc.detail[0])) from exc
+            # One field's errors: a list, never a dict of fields.
+            first = cast(list, exc.detail)[0]
+            raise errors.InvalidParameter(name, str(first)) from exc
     return policy.Params(
         grants=values.get("grants"),
         room=values.get("room"),

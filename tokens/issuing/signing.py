@@ -4,9 +4,10 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.views.decorators.debug import sensitive_variables
-from twilio.jwt.access_token import AccessToken
+from twilio.jwt.access_token import AccessToken, AccessTokenGrant
 from twilio.jwt.access_token.grants import ChatGrant, SyncGrant, VideoGrant, VoiceGrant
 
 from tokens.credentials import TwilioCredentials
@@ -35,8 +36,8 @@ class _AccessToken(AccessToken):
     the same prefix (`<key>-<second>-<32 hex digits>`).
     """
 
-    def _generate_payload(self):
-        payload = super()._generate_payload()
+    def _generate_payload(self) -> dict[str, Any]:
+        payload: dict[str, Any] = super()._generate_payload()
         payload["jti"] = f"{self.signing_key_sid}-{self.nbf}-{secrets.token_hex(16)}"
         return payload
 
@@ -76,7 +77,13 @@ def sign(
     return IssuedToken(jwt=jwt, sha256=hashlib.sha256(jwt.encode()).hexdigest())
 
 
-def _grant(name, decision, identity, device, credentials):
+def _grant(
+    name: str,
+    decision: Decision,
+    identity: str,
+    device: str | None,
+    credentials: TwilioCredentials,
+) -> AccessTokenGrant:
     if name == "video":
         # VideoGrant(room=None) grants every room: only for an unlocked decision.
         if decision.room is None:

@@ -1,6 +1,7 @@
 """Load what the policy needs for one user, in a constant number of queries."""
 
 from datetime import datetime
+from typing import Any
 
 from django.db import connection
 from django.db.models import Q
@@ -55,7 +56,8 @@ SELECT 1, NULL, room.active, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
 
 def load_subject(user: User, *, room: str | None) -> policy.Subject:
     """The user's rules and, when asked, the room and their access: one query."""
-    sql, params = _RULES_SQL, [user.pk, user.pk]
+    sql = _RULES_SQL
+    params: list[int | str] = [user.pk, user.pk]
     if room is not None:
         sql += _ROOM_SQL
         params += [room, user.pk, user.pk, room]
@@ -75,7 +77,7 @@ def load_rules(user: User) -> tuple[policy.Rule, ...]:
     return load_subject(user, room=None).rules
 
 
-def _rules(rows: list[tuple]) -> tuple[policy.Rule, ...]:
+def _rules(rows: list[tuple[Any, ...]]) -> tuple[policy.Rule, ...]:
     # Personal first, then groups by name: sources read the same every time.
     rows = sorted(rows, key=lambda row: (row[8] is not None, row[8] or ""))
     return tuple(
@@ -92,7 +94,7 @@ def _rules(rows: list[tuple]) -> tuple[policy.Rule, ...]:
     )
 
 
-def _room(name: str, rows: list[tuple]) -> policy.RoomState:
+def _room(name: str, rows: list[tuple[Any, ...]]) -> policy.RoomState:
     found = [row for row in rows if row[0] != RULE]
     if not found:
         return policy.RoomState(name=name)
@@ -126,8 +128,11 @@ def access_rows(user: User, *, ended_after: datetime) -> list[RoomAccess]:
     live = Q(ends_at__isnull=True) | Q(ends_at__gt=ended_after)
     memberships = User.groups.through.objects.filter(user_id=user.pk).values("group_id")
     own = RoomAccess.objects.filter(live, user_id=user.pk).order_by().values("pk")
-    via_groups = RoomAccess.objects.filter(live, group_id__in=memberships)
-    via_groups = via_groups.order_by().values("pk")
+    via_groups = (
+        RoomAccess.objects.filter(live, group_id__in=memberships)
+        .order_by()
+        .values("pk")
+    )
     return list(
         RoomAccess.objects.filter(pk__in=own.union(via_groups, all=True))
         .select_related("room", "group")

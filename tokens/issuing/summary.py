@@ -7,7 +7,7 @@ from typing import Any
 from tokens import policy
 from tokens.credentials import current_credentials, current_limits
 from tokens.issuing import subject
-from tokens.models import User
+from tokens.models import RoomAccess, User
 from tokens.timeutil import iso_utc
 
 VIDEO_NOTES = {policy.VIDEO_ANY: "any room", policy.VIDEO_LISTED: "listed rooms only"}
@@ -66,7 +66,7 @@ class Summary:
         return body
 
 
-def _fields(instance) -> dict[str, Any]:
+def _fields(instance: Any) -> dict[str, Any]:  # a dataclass instance
     return {field.name: getattr(instance, field.name) for field in fields(instance)}
 
 
@@ -109,7 +109,7 @@ def summarize(
     )
 
 
-def next_change(rows: list, now: datetime) -> datetime | None:
+def next_change(rows: list[RoomAccess], now: datetime) -> datetime | None:
     """The next time a window of these rows opens or closes."""
     times = [
         moment
@@ -121,7 +121,7 @@ def next_change(rows: list, now: datetime) -> datetime | None:
     return min(times, default=None)
 
 
-def _state(row, now: datetime) -> str:
+def _state(row: RoomAccess, now: datetime) -> str:
     if not row.room.active:
         return "inactive"
     if row.as_window().is_open(now):

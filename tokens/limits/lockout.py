@@ -7,7 +7,7 @@ checked, so guessing gets no answer while locked.
 
 import hashlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TypeVar
@@ -21,7 +21,7 @@ T = TypeVar("T")
 
 
 @contextmanager
-def _fail_closed():
+def _fail_closed() -> Iterator[None]:
     """A lockout that cannot be checked refuses the login (503)."""
     try:
         yield

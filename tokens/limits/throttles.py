@@ -20,7 +20,11 @@ import redis
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import RedisError
-from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
+from rest_framework.throttling import (
+    AnonRateThrottle,
+    SimpleRateThrottle,
+    UserRateThrottle,
+)
 from rest_framework.views import APIView
 
 from tokens import errors
@@ -59,9 +63,10 @@ def run_sliding_log(cache: RedisCache, key: str, args: list) -> bytes:
     cache's settings. A cache with a client class of its own (Sentinel,
     sharding) is asked for a client each time, as it is for its own commands.
     """
-    client_side = cache._cache
+    # Private to Django's RedisCache, so left out of django-stubs.
+    client_side = cache._cache  # type: ignore[attr-defined]
     if type(client_side) is RedisCacheClient:
-        pool = client_side._get_connection_pool(write=True)
+        pool = client_side._get_connection_pool(write=True)  # type: ignore[attr-defined]
         script = _SCRIPTS.get(pool)
         if script is None:
             client = redis.Redis(connection_pool=pool)
@@ -71,10 +76,16 @@ def run_sliding_log(cache: RedisCache, key: str, args: list) -> bytes:
     return client.register_script(SLIDING_LOG)(keys=[key], args=args)
 
 
-class FailClosedMixin:
-    """A DRF rate throttle that answers 503 when its cache fails."""
+class FailClosedMixin(SimpleRateThrottle):
+    """A DRF rate throttle that answers 503 when its cache fails.
+
+    Put first, before the DRF throttle it changes (UserRateThrottle ...).
+    """
 
     _wait: float | None = None
+    # Set from the rate by SimpleRateThrottle.__init__; its stubs leave them out.
+    num_requests: int | None
+    duration: int | None
 
     def allow_request(self, request, view):
         if not _spends_budget(request, view):

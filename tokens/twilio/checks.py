@@ -4,7 +4,7 @@ missing one turns off. Token issuing does not need any of them."""
 import re
 
 from django.conf import settings
-from django.core.checks import Error, Info, Tags, Warning, register
+from django.core.checks import CheckMessage, Error, Info, Tags, Warning, register
 
 from tokens.credentials import SECRET_FORMAT
 
@@ -27,7 +27,7 @@ def usable_auth_tokens() -> tuple[str, ...]:
 
 @register(Tags.security)
 def rooms_settings(app_configs=None, **kwargs):
-    messages = []
+    messages: list[CheckMessage] = []
     level = Warning if settings.DEBUG else Error
     for name in AUTH_TOKENS:
         value = getattr(settings, name, "")

@@ -14,6 +14,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.utils.dateparse import parse_datetime
 from twilio.request_validator import (
@@ -128,7 +129,7 @@ def parse_callback(form, *, now: datetime) -> Callback:
     so Twilio's other events (tracks, recordings) are accepted and ignored.
     """
     event = _field(form, "StatusCallbackEvent")
-    common = {
+    common: dict[str, Any] = {
         "event": event,
         "account_sid": _field(form, "AccountSid"),
         "room_sid": _field(form, "RoomSid"),

@@ -1,6 +1,7 @@
 """The browser login forms, sharing the API's login rate and lockout."""
 
 import math
+from typing import Any
 
 from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
@@ -16,10 +17,10 @@ from tokens.limits.throttles import LoginRateThrottle, client_ip
 THROTTLED = exceptions.Throttled.default_code
 LOCKED = errors.LoginLocked.default_code
 UNAVAILABLE = errors.RateLimitUnavailable.default_code
-REFUSAL_STATUS = {THROTTLED: 429, LOCKED: 429, UNAVAILABLE: 503}
+REFUSAL_STATUS: dict[str | None, int] = {THROTTLED: 429, LOCKED: 429, UNAVAILABLE: 503}
 
 
-class LockoutMixin:
+class LockoutMixin(AuthenticationForm):
     """Refuse a login over the address's rate, or from a locked username or
     address, before checking the password.
 
@@ -41,14 +42,13 @@ class LockoutMixin:
 
     def _clean_guarded(self):
         self._check_rate()
-        failure = None
+        failures: list[forms.ValidationError] = []
 
-        def verify():
-            nonlocal failure
+        def verify() -> dict[str, Any] | None:
             try:
                 return super(LockoutMixin, self).clean()
             except forms.ValidationError as exc:  # a wrong password, or inactive
-                failure = exc
+                failures.append(exc)
                 return None
 
         try:
@@ -64,7 +64,7 @@ class LockoutMixin:
                 code=LOCKED,
             ) from exc
         if cleaned is None:
-            raise failure
+            raise failures[0]
         return cleaned
 
     def _check_rate(self) -> None:

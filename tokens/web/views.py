@@ -15,11 +15,17 @@ from django.views.decorators.http import require_POST, require_safe
 from tokens import errors
 from tokens.credentials import DEMO_WARNING
 from tokens.issuing.summary import Summary, current_summary
-from tokens.models import ApiToken
+from tokens.models import ApiToken, User
 from tokens.web.forms import LockoutAuthenticationForm, with_refusal_status
 
 # "My access" lists windows that ended this recently, so users see what closed.
 ENDED_SHOWN_FOR = timedelta(days=7)
+
+
+class AuthenticatedHttpRequest(HttpRequest):
+    """A request that login_required let in (for annotations: its user is a User)."""
+
+    user: User
 
 
 @require_safe
@@ -52,7 +58,9 @@ class LoginPage(auth_views.LoginView):
         return with_refusal_status(super().post(request, *args, **kwargs))
 
 
-def _summary(request: HttpRequest, *, ended_after=None) -> tuple[Summary, str]:
+def _summary(
+    request: AuthenticatedHttpRequest, *, ended_after=None
+) -> tuple[Summary, str]:
     summary, demo = current_summary(
         request.user, now=timezone.now(), ended_after=ended_after
     )
@@ -61,7 +69,7 @@ def _summary(request: HttpRequest, *, ended_after=None) -> tuple[Summary, str]:
 
 @login_required
 @never_cache
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     """My access: identity, grants and why, rooms, API sessions."""
     now = timezone.now()
     summary, demo_warning = _summary(request, ended_after=now - ENDED_SHOWN_FOR)
@@ -95,7 +103,7 @@ def revoke_all_sessions(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @never_cache
-def get_token(request: HttpRequest) -> HttpResponse:
+def get_token(request: AuthenticatedHttpRequest) -> HttpResponse:
     """A form that asks /token for a token, with what the user may choose."""
     summary, demo_warning = _summary(request)
     rooms = [room for room in summary.rooms if room.state == "open"]
