@@ -20,7 +20,7 @@ from drf_spectacular.utils import (
 from rest_framework import exceptions, serializers
 
 from tokens import errors, policy
-from tokens.issuing.params import LoginSerializer
+from tokens.api.serializers import LoginSerializer
 from tokens.models import validate_room_name
 
 DEVICE_PATTERN = r"^[A-Za-z0-9_.-]{1,64}$"
