@@ -1,17 +1,18 @@
 """The OpenAPI description of /token, GET and POST.
 
-TokenParamsSerializer only documents the parameters: nothing validates
-with it (tokens.issuing.params does).
+The parameters are documented from the fields that validate them,
+tokens.issuing.params.TOKEN_PARAM_FIELDS (types, lengths, patterns and help
+texts), so the documentation cannot drift from the checks.
 """
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, serializers
 
-from tokens import errors, policy
+from tokens import errors
 from tokens.api.docs.errors import AUTH_CODES, error_responses
 from tokens.api.docs.fields import grant_list
 from tokens.api.docs.headers import NO_STORE, RETRY_AFTER, WWW_AUTHENTICATE
-from tokens.models import validate_room_name
+from tokens.issuing.params import TOKEN_PARAM_FIELDS
 
 # Per status, the codes each operation may answer with.
 TOKEN_ERRORS = {
@@ -38,61 +39,18 @@ TOKEN_POST_ERRORS = {
     415: (exceptions.UnsupportedMediaType.default_code,),
 }
 
-DEVICE_PATTERN = r"^[A-Za-z0-9_.-]{1,64}$"
-
-
-class TokenParamsSerializer(serializers.Serializer):
-    """The /token parameters: all optional."""
-
-    room = serializers.RegexField(
-        validate_room_name.regex.pattern,
-        max_length=128,
-        required=False,
-        help_text=(
-            "A Video room's unique name (1-128 of `A-Z a-z 0-9 _ . -`). Locks "
-            "the video grant to that room."
-        ),
-    )
-    device = serializers.RegexField(
-        DEVICE_PATTERN,
-        max_length=64,
-        required=False,
-        help_text=(
-            "A device label; the Conversations `endpoint_id` becomes "
-            "`tokenserver:<identity>:<device>`."
-        ),
-    )
-    grants = serializers.CharField(
-        required=False,
-        max_length=64,
-        help_text=(
-            f"Comma list from `{','.join(policy.GRANT_NAMES)}`. Default: every "
-            "grant the user may get and the server is configured for (video "
-            "only with `room` for a listed-rooms user); unconfigured grants "
-            "are left out silently unless nothing else remains: then 503 "
-            "`grant_not_configured`."
-        ),
-    )
-    ttl = serializers.IntegerField(
-        required=False,
-        min_value=policy.MIN_TTL,
-        max_value=policy.MAX_TTL,
-        help_text=(
-            f"Lifetime in seconds, from {policy.MIN_TTL} to the user's maximum "
-            "(see `max_ttl` in /api/me/). Default: the server default, capped "
-            "at the maximum."
-        ),
-    )
-    identity = serializers.CharField(
-        required=False,
-        help_text=(
-            "Never used to choose the identity. Accepted only when it equals "
-            "the user's identity (for old clients)."
-        ),
-    )
-
-    class Meta:
-        ref_name = "TokenParams"
+# The serializer only documents: parse_token_params validates with the same
+# field instances (a Serializer copies its declared fields for each use).
+TokenParamsSerializer = type(
+    "TokenParamsSerializer",
+    (serializers.Serializer,),
+    {
+        "__doc__": "The /token parameters: all optional.",
+        "__module__": __name__,
+        "Meta": type("Meta", (), {"ref_name": "TokenParams"}),
+        **TOKEN_PARAM_FIELDS,
+    },
+)
 
 
 class TokenResponseSerializer(serializers.Serializer):
