@@ -18,7 +18,7 @@ from rest_framework.test import APIClient
 
 from tests.conftest import PASSWORD, decode
 from tokens import credentials, errors
-from tokens.api.docs import MeSerializer, RoomEntrySerializer
+from tokens.api.docs.me import MeSerializer, RoomEntrySerializer
 from tokens.issuing.params import TOKEN_FIELDS
 from tokens.models import TokenEvent
 from tokenserver.gunicorn_errors import ANSWERS, SERVER_ERROR

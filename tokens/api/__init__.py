@@ -2,7 +2,8 @@
 
 views.py parses and authenticates, hands plain values to tokens.issuing and
 answers; authentication.py checks API tokens and browser sessions;
-parsers.py reads JSON strictly; docs.py is the OpenAPI description.
+parsers.py reads JSON strictly; serializers.py validates the login body;
+docs/ is the OpenAPI description, built from the fields that validate.
 
 May import: tokens.issuing, tokens.limits, tokens.models, tokens.errors,
 tokens.credentials. Never the web or admin wings.

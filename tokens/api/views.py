@@ -26,10 +26,11 @@ from tokens.api.authentication import (
     from_other_site,
 )
 from tokens.api.parsers import DuplicateKey
+from tokens.api.serializers import LoginSerializer
 from tokens.credentials import DEMO_WARNING, current_credentials, current_limits
 from tokens.issuing import audit
 from tokens.issuing.flow import refuse, request_token
-from tokens.issuing.params import TOKEN_FIELDS, LoginSerializer
+from tokens.issuing.params import TOKEN_FIELDS
 from tokens.issuing.summary import current_summary
 from tokens.limits import lockout
 from tokens.limits.throttles import LoginRateThrottle, TokenRateThrottle, client_ip

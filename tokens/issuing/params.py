@@ -1,4 +1,8 @@
-"""Validation of request input: /token parameters and login bodies."""
+"""The /token parameters: the fields that validate them, and parse_token_params.
+
+The field instances in TOKEN_PARAM_FIELDS are the contract: the OpenAPI
+description (tokens.api.docs.token) is built from them, help texts included.
+"""
 
 import re
 from collections.abc import Mapping
@@ -11,8 +15,10 @@ from tokens import errors, identity, policy
 from tokens.models import validate_room_name
 
 TOKEN_FIELDS = ("room", "device", "grants", "ttl", "identity")
-# \A and \Z: `$` would also match before a final newline.
+# \A and \Z: `$` would also match before a final newline. The OpenAPI
+# description turns them into ECMA-262's `^` and `$` (drf-spectacular does).
 DEVICE_PATTERN = r"\A[A-Za-z0-9_.-]{1,64}\Z"
+DEVICE_MESSAGE = "Use 1 to 64 letters, digits, '_', '.' or '-'."
 # JSON bodies must give each parameter its documented type: no coercion.
 JSON_TYPES = {"room": str, "device": str, "grants": str, "identity": str, "ttl": int}
 
@@ -49,56 +55,69 @@ class GrantListField(serializers.CharField):
 # a Serializer deep-copies its fields for every instance, which cost more CPU
 # than all the rest of the validation (docs/performance.md). Fields hold no
 # per-request state; the messages are DRF's, as before.
+def device_field(**kwargs) -> serializers.RegexField:
+    """A device label: the one pattern for /token and the login."""
+    return serializers.RegexField(
+        DEVICE_PATTERN,
+        max_length=64,
+        required=False,
+        trim_whitespace=False,
+        error_messages={"invalid": DEVICE_MESSAGE},
+        **kwargs,
+    )
+
+
 TOKEN_PARAM_FIELDS: dict[str, serializers.Field] = {
     "room": serializers.CharField(
         max_length=128,
         validators=[validate_room_name],
         required=False,
         trim_whitespace=False,
+        help_text=(
+            "A Video room's unique name (1-128 of `A-Z a-z 0-9 _ . -`, starting "
+            "with a letter or digit). Locks the video grant to that room."
+        ),
     ),
-    "device": serializers.RegexField(
-        DEVICE_PATTERN,
+    "device": device_field(
+        help_text=(
+            "A device label; the Conversations `endpoint_id` becomes "
+            "`tokenserver:<identity>:<device>`."
+        )
+    ),
+    "grants": GrantListField(
         max_length=64,
         required=False,
         trim_whitespace=False,
-        error_messages={"invalid": "Use 1 to 64 letters, digits, '_', '.' or '-'."},
+        help_text=(
+            f"Comma list from `{','.join(policy.GRANT_NAMES)}`. Default: every "
+            "grant the user may get and the server is configured for (video "
+            "only with `room` for a listed-rooms user); unconfigured grants "
+            "are left out silently unless nothing else remains: then 503 "
+            "`grant_not_configured`."
+        ),
     ),
-    "grants": GrantListField(max_length=64, required=False, trim_whitespace=False),
-    "ttl": StrictIntegerField(min_value=1, max_value=10**9, required=False),
+    # Only a sanity range: policy.decide refuses what is outside MIN_TTL and
+    # the user's maximum, with a message naming both.
+    "ttl": StrictIntegerField(
+        min_value=1,
+        max_value=10**9,
+        required=False,
+        help_text=(
+            f"Lifetime in seconds, from {policy.MIN_TTL} to the user's maximum "
+            "(see `max_ttl` in /api/me/). Default: the server default, capped "
+            "at the maximum."
+        ),
+    ),
     "identity": serializers.CharField(
-        max_length=identity.MAX_LENGTH * 4, required=False, trim_whitespace=False
+        max_length=identity.MAX_LENGTH * 4,
+        required=False,
+        trim_whitespace=False,
+        help_text=(
+            "Never used to choose the identity. Accepted only when it equals "
+            "the user's identity (for old clients)."
+        ),
     ),
 }
-
-
-class LoginSerializer(serializers.Serializer):
-    username = serializers.CharField(max_length=150, trim_whitespace=False)
-    password = serializers.CharField(max_length=4096, trim_whitespace=False)
-    device = serializers.RegexField(
-        DEVICE_PATTERN,
-        max_length=64,
-        required=False,
-        trim_whitespace=False,
-        error_messages={"invalid": "Use 1 to 64 letters, digits, '_', '.' or '-'."},
-    )
-
-    def to_internal_value(self, data):
-        if isinstance(data, MultiValueDict):
-            # A form repeating a field: the last value would win silently.
-            repeated = first_repeated(data, ("username", "password", "device"))
-            if repeated:
-                raise serializers.ValidationError(
-                    {repeated: ["Give this field only once."]}
-                )
-        elif isinstance(data, Mapping):
-            wrong = [
-                name
-                for name in ("username", "password", "device")
-                if name in data and not isinstance(data[name], str)
-            ]
-            if wrong:
-                raise serializers.ValidationError({wrong[0]: ["Give it as a string."]})
-        return super().to_internal_value(data)
 
 
 def first_repeated(data: MultiValueDict, names) -> str | None:
