@@ -58,6 +58,16 @@ ACCEPTED = [
         Params(grants=frozenset({"video", "sync"})),
     ),
     ("one_parameter_among_others", {"ttl": 900}, Params(ttl=900)),
+    ("a_room_of_128_characters", {"room": "r" * 128}, Params(room="r" * 128)),
+    ("a_device_of_64_characters", {"device": "d" * 64}, Params(device="d" * 64)),
+    ("the_largest_ttl_read", {"ttl": 10**9}, Params(ttl=10**9)),
+    # Compared with the user's identity as sent: spaces are not trimmed.
+    ("an_identity_with_spaces", {"identity": " alice "}, Params(identity=" alice ")),
+    (
+        "an_identity_of_484_characters",
+        {"identity": "x" * 484},
+        Params(identity="x" * 484),
+    ),
     ("ttl_with_a_leading_zero", QueryDict("ttl=0600"), Params(ttl=600)),
     (
         "unknown_parameters_are_ignored_even_repeated",
@@ -137,6 +147,12 @@ REFUSED = [
     ("digits_and_a_newline", QueryDict("ttl=600%0A"), "ttl", NOT_AN_INTEGER),
     ("ten_digits", QueryDict("ttl=1234567890"), "ttl", NOT_AN_INTEGER),
     (
+        "a_ttl_above_a_billion",
+        {"ttl": 10**9 + 1},
+        "ttl",
+        "Ensure this value is less than or equal to 1000000000.",
+    ),
+    (
         "a_zero_ttl",
         {"ttl": 0},
         "ttl",
@@ -213,9 +229,14 @@ LOGIN_ACCEPTED = [
         LOGIN,
     ),
     (
-        "spaces_in_a_password_are_kept",
-        {"username": "alice", "password": " pw "},
-        {"username": "alice", "password": " pw "},
+        "spaces_in_a_username_and_password_are_kept",
+        {"username": " alice ", "password": " pw "},
+        {"username": " alice ", "password": " pw "},
+    ),
+    (
+        "the_longest_username_password_and_device",
+        {"username": "u" * 150, "password": "p" * 4096, "device": "d" * 64},
+        {"username": "u" * 150, "password": "p" * 4096, "device": "d" * 64},
     ),
 ]
 
@@ -253,6 +274,26 @@ LOGIN_REFUSED = [
         "the_first_field_of_the_wrong_type_is_named",
         {"username": 1, "password": 2},
         {"username": ["Give it as a string."]},
+    ),
+    (
+        "a_username_of_151_characters",
+        {**LOGIN, "username": "u" * 151},
+        {"username": ["Ensure this field has no more than 150 characters."]},
+    ),
+    (
+        "a_password_of_4097_characters",
+        {**LOGIN, "password": "p" * 4097},
+        {"password": ["Ensure this field has no more than 4096 characters."]},
+    ),
+    (
+        "a_device_of_65_characters",
+        {**LOGIN, "device": "d" * 65},
+        {
+            "device": [
+                "Ensure this field has no more than 64 characters.",
+                DEVICE_RULE,
+            ]
+        },
     ),
     (
         "a_device_with_a_space",
