@@ -61,6 +61,11 @@ ACCEPTED = [
     ("a_room_of_128_characters", {"room": "r" * 128}, Params(room="r" * 128)),
     ("a_device_of_64_characters", {"device": "d" * 64}, Params(device="d" * 64)),
     ("the_largest_ttl_read", {"ttl": 10**9}, Params(ttl=10**9)),
+    (
+        "a_grant_list_of_64_characters",
+        {"grants": ",".join(["chat"] * 13)},
+        Params(grants=frozenset({"chat"})),
+    ),
     # Compared with the user's identity as sent: spaces are not trimmed.
     ("an_identity_with_spaces", {"identity": " alice "}, Params(identity=" alice ")),
     (
@@ -113,6 +118,13 @@ REFUSED = [
         "Ensure this field has no more than 64 characters.",
     ),
     ("no_grant_named", {"grants": ""}, "grants", "This field may not be blank."),
+    (
+        # 65 characters, each name valid: the limit is on the text.
+        "a_grant_list_of_65_characters",
+        {"grants": ",".join(["video"] * 11)},
+        "grants",
+        "Ensure this field has no more than 64 characters.",
+    ),
     (
         "an_unknown_grant",
         {"grants": "video,fax"},
