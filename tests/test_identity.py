@@ -33,6 +33,9 @@ BASES = [
     ("", "user"),
     (LONG, "a" * MAX_LENGTH),
     ("b" * 120 + "-tail", "b" * 120 + "_"),
+    # Only underscores are trimmed from the ends, no other letter.
+    ("X_alice_X", "X_alice_X"),
+    ("_alice_", "alice"),
 ]
 
 

@@ -6,8 +6,6 @@ import pytest
 
 from tokens import errors
 from tokens.policy import (
-    MAX_TTL,
-    MIN_TTL,
     VIDEO_ANY,
     VIDEO_LISTED,
     VIDEO_NONE,
@@ -286,7 +284,7 @@ def test_room_with_explicit_grants_lacking_video_is_an_invalid_room(rules, grant
     refusal = refuse(subject(*rules, room=OPEN_ROOM), params(grants=grants, room=ROOM))
     body = errors.error_body(refusal)
     assert (refusal.status_code, body["code"]) == (400, "invalid")
-    assert list(body["fields"]) == ["room"]
+    assert body["fields"] == {"room": ["A room can only be asked for with video."]}
 
 
 # (case, room state)
@@ -298,6 +296,11 @@ LISTED_ROOM_REFUSALS = [
     ("window_ends_now", known_room(window(-3600, 0))),
     ("window_ended_a_second_ago", known_room(window(-3600, -1))),
     ("only_past_and_future_windows", known_room(window(-7200, -3600), window(60))),
+    # Less than a second left rounds down to a token of 0 seconds.
+    (
+        "window_ends_in_less_than_a_second",
+        known_room(Window("personal", at(-60), NOW + timedelta(milliseconds=999))),
+    ),
 ]
 
 
@@ -590,6 +593,15 @@ ROOM_DECISIONS = [
         600,
     ),
     (
+        "a_window_ending_in_one_second_gives_a_one_second_token",
+        (LISTED_CHAT,),
+        False,
+        known_room(window(-60, 1)),
+        params(room=ROOM),
+        ROOM,
+        1,
+    ),
+    (
         "listed_user_ttl_is_cut_with_explicit_video",
         (LISTED_CHAT,),
         False,
@@ -670,7 +682,14 @@ def test_window_end_cut_uses_the_time_passed_in():
 
 # (case, rules, limits, requested ttl, expected ttl)
 TTL_ACCEPTED = [
-    ("minimum", (CHAT_ONLY,), LIMITS, MIN_TTL, MIN_TTL),
+    ("minimum", (CHAT_ONLY,), LIMITS, 180, 180),
+    (
+        "the_hard_maximum_of_24_hours",
+        (everything(max_ttl=10**6),),
+        LIMITS,
+        86400,
+        86400,
+    ),
     ("server_maximum", (CHAT_ONLY,), LIMITS, 3600, 3600),
     (
         "rule_maximum_above_the_server_default",
@@ -741,7 +760,7 @@ def test_ttl_within_bounds_is_granted(rules, limits, ttl, expected):
 
 # (case, rules, limits, requested ttl)
 TTL_REFUSED = [
-    ("below_minimum", (CHAT_ONLY,), LIMITS, MIN_TTL - 1),
+    ("below_minimum", (CHAT_ONLY,), LIMITS, 179),
     ("one", (CHAT_ONLY,), LIMITS, 1),
     ("above_server_maximum", (CHAT_ONLY,), LIMITS, 3601),
     (
@@ -756,7 +775,7 @@ TTL_REFUSED = [
         LIMITS,
         7201,
     ),
-    ("above_the_hard_maximum", (everything(max_ttl=10**6),), LIMITS, MAX_TTL + 1),
+    ("above_the_hard_maximum", (everything(max_ttl=10**6),), LIMITS, 86401),
 ]
 
 
@@ -782,9 +801,9 @@ MAX_TTLS = [
     ("server_default_when_no_rule_sets_one", None, 3600, 3600),
     ("rule_value_below_the_default", 600, 3600, 600),
     ("rule_value_above_the_default", 7200, 3600, 7200),
-    ("never_below_the_minimum", 60, 3600, MIN_TTL),
-    ("never_above_the_hard_maximum", 10**6, 3600, MAX_TTL),
-    ("server_default_never_above_the_hard_maximum", None, 10**6, MAX_TTL),
+    ("never_below_the_minimum", 60, 3600, 180),
+    ("never_above_the_hard_maximum", 10**6, 3600, 86400),
+    ("server_default_never_above_the_hard_maximum", None, 10**6, 86400),
 ]
 
 
@@ -934,4 +953,4 @@ def test_window_is_open_from_its_start_until_just_before_its_end(the_window, exp
 def test_a_default_ttl_set_below_the_minimum_still_gives_a_valid_token(default_ttl):
     limits = Limits(default_ttl=default_ttl, default_max_ttl=3600)
     decision = run(subject(rule(chat=True)), params(), limits=limits)
-    assert decision.ttl == MIN_TTL
+    assert decision.ttl == 180

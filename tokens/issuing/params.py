@@ -40,6 +40,9 @@ class GrantListField(serializers.CharField):
     # A CharField in what it takes, a set of names in what it gives.
     def to_internal_value(self, data: Any) -> frozenset[str]:  # type: ignore[override]
         text = super().to_internal_value(data)
+        # Here, not in the validators: they would measure the parsed set.
+        if self.max_length is not None and len(text) > self.max_length:
+            self.fail("max_length", max_length=self.max_length)
         # Spaces only: str.strip() would also drop control characters.
         names = [name.strip(" ") for name in text.split(",")]
         unknown = sorted({name for name in names if name not in policy.GRANT_NAMES})
