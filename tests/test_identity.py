@@ -10,6 +10,7 @@ from tokens.identity import (
     MAX_LENGTH,
     base_identity,
     candidates,
+    free_candidates,
     validate_identity,
 )
 
@@ -97,3 +98,53 @@ def test_every_candidate_is_a_valid_identity(username):
 def test_candidates_are_all_different(username):
     found = list(islice(candidates(username), 200))
     assert len(set(found)) == len(found)
+
+
+def taken_from(names: set[str], asked: list[list[str]] | None = None):
+    """A `taken` that knows `names` and records each batch it is asked."""
+
+    def taken(batch: list[str]) -> set[str]:
+        if asked is not None:
+            asked.append(list(batch))
+        return names & set(batch)
+
+    return taken
+
+
+# (username, identities already taken, the first three free ones)
+FREE = [
+    ("alice", set(), ["alice", "alice_2", "alice_3"]),
+    ("alice", {"alice"}, ["alice_2", "alice_3", "alice_4"]),
+    ("alice", {"alice_2"}, ["alice", "alice_3", "alice_4"]),
+    ("jane", {"jane", "jane_2", "jane_4"}, ["jane_3", "jane_5", "jane_6"]),
+    ("@", {"user"}, ["user_2", "user_3", "user_4"]),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("username", "taken", "expected"), FREE)
+def test_free_candidates_skip_the_taken_ones_in_order(username, taken, expected):
+    found = list(islice(free_candidates(username, taken_from(taken)), 3))
+
+    assert found == expected
+
+
+def test_free_candidates_ask_about_twenty_names_at_a_time():
+    asked: list[list[str]] = []
+    taken = {f"bob_{n}" for n in range(2, 30)} | {"bob"}
+
+    first = next(free_candidates("bob", taken_from(taken, asked)))
+
+    assert first == "bob_30"
+    assert [len(batch) for batch in asked] == [20, 20]
+    assert asked[0][:2] == ["bob", "bob_2"]
+    assert asked[1][0] == "bob_21"
+
+
+def test_free_candidates_ask_nothing_until_a_name_is_wanted():
+    asked: list[list[str]] = []
+
+    names = free_candidates("carol", taken_from(set(), asked))
+
+    assert asked == []
+    assert next(names) == "carol"
+    assert len(asked) == 1

@@ -1,7 +1,8 @@
 """Twilio identities: the one name a user has in every Twilio product."""
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from itertools import islice
 
 from django.core.validators import RegexValidator
 
@@ -31,3 +32,17 @@ def candidates(username: str) -> Iterator[str]:
         suffix = f"_{number}"
         yield base[: MAX_LENGTH - len(suffix)] + suffix
         number += 1
+
+
+def free_candidates(
+    username: str, taken: Callable[[list[str]], set[str]], *, batch: int = 20
+) -> Iterator[str]:
+    """Yield the username's candidates that `taken` does not name, in order.
+
+    `taken` is asked about `batch` names at a time (one query for twenty).
+    """
+    names = candidates(username)
+    while True:
+        chunk = list(islice(names, batch))
+        used = taken(chunk)
+        yield from (name for name in chunk if name not in used)

@@ -1,7 +1,7 @@
 """Users and their identities, grant rules, rooms, room access, API tokens, audit."""
 
 import uuid
-from itertools import islice
+from collections.abc import Callable
 
 from django.contrib.auth.models import AbstractUser, Group
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
@@ -33,27 +33,33 @@ class User(AbstractUser):
     def save(self, *args, **kwargs):
         if self.twilio_identity:
             return super().save(*args, **kwargs)
-        # Derive a free identity; a concurrent save taking the same one makes
-        # the unique constraint fail, and the next candidate is tried.
-        names = identity.candidates(self.get_username())
-        while True:
-            batch = list(islice(names, 20))
-            # The user's own stored identity is not taken by someone else.
-            taken = set(
-                User.objects.filter(twilio_identity__in=batch)
-                .exclude(pk=self.pk)
-                .values_list("twilio_identity", flat=True)
-            )
-            for name in (name for name in batch if name not in taken):
-                self.twilio_identity = name
-                try:
-                    with transaction.atomic():
-                        return super().save(*args, **kwargs)
-                except IntegrityError:
-                    if User.objects.filter(twilio_identity=name).exists():
-                        continue
-                    self.twilio_identity = ""
-                    raise
+        save_with_free_identity(self, lambda: super(User, self).save(*args, **kwargs))
+        return None
+
+
+def save_with_free_identity(user: User, save: Callable[[], object]) -> None:
+    """Give `user` the first free identity derived from the username, and save.
+
+    A concurrent save taking the same identity makes the unique constraint
+    fail, and the next candidate is tried. The user's own stored identity is
+    not taken by someone else.
+    """
+
+    def taken(names: list[str]) -> set[str]:
+        others = User.objects.filter(twilio_identity__in=names).exclude(pk=user.pk)
+        return set(others.values_list("twilio_identity", flat=True))
+
+    for name in identity.free_candidates(user.get_username(), taken):
+        user.twilio_identity = name
+        try:
+            with transaction.atomic():
+                save()
+                return
+        except IntegrityError:
+            if User.objects.filter(twilio_identity=name).exists():
+                continue  # taken meanwhile: the next one
+            user.twilio_identity = ""
+            raise
 
 
 class GrantRule(models.Model):
