@@ -62,7 +62,35 @@ def save_with_free_identity(user: User, save: Callable[[], object]) -> None:
             raise
 
 
-class GrantRule(models.Model):
+class UserOrGroup(models.Model):
+    """A row that belongs to one user or one group: grant rules, room access.
+
+    Each subclass declares its own `user` and `group` (a rule is one per
+    owner, access is many), and names its constraint with `one_owner`.
+    """
+
+    # Declared by each subclass; annotated here for `source`.
+    user_id: int | None
+    group: Group | None
+
+    class Meta:
+        abstract = True
+
+    @staticmethod
+    def one_owner(name: str, message: str) -> models.CheckConstraint:
+        return models.CheckConstraint(
+            condition=Q(user__isnull=False, group__isnull=True)
+            | Q(user__isnull=True, group__isnull=False),
+            name=name,
+            violation_error_message=message,
+        )
+
+    @property
+    def source(self) -> str:
+        return "personal" if self.user_id else f"group {self.group}"
+
+
+class GrantRule(UserOrGroup):
     """The grants one user or one group may put in a token."""
 
     user = models.OneToOneField(
@@ -106,20 +134,14 @@ class GrantRule(models.Model):
             ("view_twilio_configuration", "Can view the Twilio configuration page"),
         ]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(user__isnull=False, group__isnull=True)
-                | Q(user__isnull=True, group__isnull=False),
-                name="grant_rule_user_xor_group",
-                violation_error_message="Give grants to a user or a group, not both.",
+            UserOrGroup.one_owner(
+                "grant_rule_user_xor_group",
+                "Give grants to a user or a group, not both.",
             ),
         ]
 
     def __str__(self) -> str:
         return f"Grants of {self.user or self.group}"
-
-    @property
-    def source(self) -> str:
-        return "personal" if self.user_id else f"group {self.group}"
 
 
 class Room(models.Model):
@@ -151,7 +173,7 @@ class RoomAccessQuerySet(models.QuerySet):
         )
 
 
-class RoomAccess(models.Model):
+class RoomAccess(UserOrGroup):
     """Access to one room for a user or a group, optionally within a window."""
 
     room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="accesses")
@@ -181,11 +203,9 @@ class RoomAccess(models.Model):
     class Meta:
         verbose_name_plural = "room access"
         constraints = [
-            models.CheckConstraint(
-                condition=Q(user__isnull=False, group__isnull=True)
-                | Q(user__isnull=True, group__isnull=False),
-                name="room_access_user_xor_group",
-                violation_error_message="Give access to a user or a group, not both.",
+            UserOrGroup.one_owner(
+                "room_access_user_xor_group",
+                "Give access to a user or a group, not both.",
             ),
             models.CheckConstraint(
                 condition=Q(starts_at__isnull=True)
@@ -198,10 +218,6 @@ class RoomAccess(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user or self.group} in {self.room}"
-
-    @property
-    def source(self) -> str:
-        return "personal" if self.user_id else f"group {self.group}"
 
     def as_window(self) -> policy.Window:
         return policy.Window(self.source, self.starts_at, self.ends_at)
