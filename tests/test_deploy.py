@@ -301,6 +301,7 @@ def variables_read_by(path: Path) -> set[str]:
 
 def test_env_example_lists_every_variable_the_server_reads():
     read = variables_read_by(ROOT / "tokenserver" / "settings.py")
+    read |= variables_read_by(ROOT / "tokenserver" / "envurls.py")
     read |= variables_read_by(ROOT / "gunicorn.conf.py")
     example = (ROOT / ".env.example").read_text()
 

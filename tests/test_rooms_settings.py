@@ -6,7 +6,7 @@ from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 
 from tests.helpers import run_python, server_env
-from tokenserver.rooms_env import env_origin
+from tokenserver.envurls import env_origin
 
 ROOMS_CHECKS = {
     "tokens.I040",

@@ -703,7 +703,7 @@ def test_a_dollar_in_the_projects_own_path_is_not_an_unexpanded_variable(
     monkeypatch,
 ):
     # Only a value given is checked: the default is where the project lives.
-    from tokenserver.envvars import database_config
+    from tokenserver.envurls import database_config
 
     monkeypatch.delenv("DATABASE_URL", raising=False)
 

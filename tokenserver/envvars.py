@@ -12,15 +12,11 @@ import logging
 import os
 import re
 import sys
-import warnings
 from pathlib import Path
 from typing import overload
-from urllib.parse import urlsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
-from django.utils.module_loading import import_string
-from redis.connection import parse_url as parse_redis_url
 
 env = environ.Env()
 
@@ -197,135 +193,6 @@ def env_proxy_ssl_header(name: str) -> tuple[str, str] | None:
             "(HTTP_ and upper case), e.g. HTTP_X_FORWARDED_PROTO,https."
         )
     return header, value
-
-
-PERCENT_ENCODE = (
-    "Percent-encode special characters in the user name and password "
-    "(/ as %2F, ? as %3F, # as %23, @ as %40, : as %3A, % as %25, $ as %24)."
-)
-# $HOST or ${HOST}: a shell or unit file that did not expand it. Left in, it
-# is a host name nobody has (redis://$HOST:6379/0 fails at the first login).
-UNEXPANDED = re.compile(r"\$(?:[A-Za-z_]|\{)")
-
-
-def refuse_unexpanded(name: str, url: str) -> None:
-    if UNEXPANDED.search(url):
-        raise ConfigError(
-            f"{name} holds an unexpanded $VARIABLE: give the URL itself "
-            "(a $ in a password as %24)."
-        )
-
-
-# The drivers this server installs; django-environ knows many more (mysql://
-# ended in "Error loading MySQLdb module", naming no variable).
-DATABASE_ENGINES = ("django.db.backends.postgresql", "django.db.backends.sqlite3")
-
-
-def database_config(name: str, *, default: str) -> dict:
-    """The DATABASES entry for a database URL; unset or empty: `default`.
-
-    django-environ's errors and warnings quote parts of the URL, the password
-    included, and it turns a URL it cannot read into a config without ENGINE.
-    """
-    url = env_str(name)
-    refuse_unexpanded(name, url)  # not the default: a project path may hold a $
-    url = url or default
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            config = env.db_url_config(url)
-        except Exception:  # any message may quote the password
-            config = {}
-    # A scheme it does not know becomes the ENGINE as it is ("db.internal").
-    engine = config.get("ENGINE", "")
-    # An unencoded / or ? in the password can still parse, as a host and port
-    # with the rest of the password in the database name.
-    misread = not engine.endswith("sqlite3") and "@" in str(config.get("NAME", ""))
-    if engine not in env.DB_SCHEMES.values() or misread:
-        raise ConfigError(
-            f"{name} is not a database URL Django can use, such as "
-            f"postgres://user:password@host:5432/name. {PERCENT_ENCODE}"
-        )
-    if engine not in DATABASE_ENGINES:
-        raise ConfigError(
-            f"{name} names a database this server has no driver for: use "
-            "PostgreSQL (postgres://user:password@host:5432/name) or SQLite "
-            "(sqlite:////absolute/path/db.sqlite3)."
-        )
-    return config
-
-
-REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
-
-
-def is_redis_url(url: str) -> bool:
-    """Whether redis-py connects where `url` says: checked here, since it
-    reads the URL only at the first request (a 500 for every login)."""
-    if not url.startswith(REDIS_SCHEMES):
-        return False
-    try:
-        parse_redis_url(url)
-        parts = urlsplit(url)
-        _ = parts.port  # a password cut at / or ? leaves a port that is not one
-    except ValueError:
-        return False
-    if "@" in parts.path + parts.query + parts.fragment:
-        return False  # the rest of a password cut at /, ? or #
-    if parts.scheme == "unix":
-        return bool(parts.path)
-    return bool(parts.hostname) and re.fullmatch(r"/?[0-9]*", parts.path) is not None
-
-
-def redis_location(name: str, url: str) -> str:
-    """The cache LOCATION for a Redis URL (or several, comma-separated)."""
-    # RedisCache splits LOCATION at , and ; into servers: the first writes.
-    refuse_unexpanded(name, url)
-    servers = [server.strip() for server in re.split("[;,]", url)]
-    if not all(is_redis_url(server) for server in servers):
-        raise ConfigError(
-            f"{name} must be a Redis URL: redis://[:password@]host:6379/0, "
-            f"rediss://... (TLS) or unix:///path/to/redis.sock. {PERCENT_ENCODE}"
-        )
-    return ",".join(servers)
-
-
-# django-environ's other names for a Redis cache, as redis-py's schemes.
-REDIS_ALIASES = {"rediscache": "redis", "valkey": "redis", "valkeys": "rediss"}
-
-
-def names_redis(url: str) -> bool:
-    """Whether django-environ would hand `url` to the Redis backend."""
-    scheme = url.split(":", 1)[0].lower()
-    return f"{scheme}://" in REDIS_SCHEMES or scheme in REDIS_ALIASES
-
-
-def redis_scheme(url: str) -> str:
-    """`url` with django-environ's rediscache:// (valkey://...) as redis://."""
-    scheme, sep, rest = url.partition("://")
-    return f"{REDIS_ALIASES.get(scheme.lower(), scheme)}{sep}{rest}"
-
-
-def cache_config(name: str, url: str) -> dict:
-    """The CACHES entry for a cache URL that is not Redis (e.g. dummycache://).
-
-    The backend is built once here: one whose module or client library is
-    missing (memcache://, pymemcache:// without pylibmc) would otherwise
-    fail at the first throttled request, a 500 for every login.
-    """
-    refuse_unexpanded(name, url)
-    try:
-        config = env.cache_url_config(url)
-        params = {k: v for k, v in config.items() if k not in ("BACKEND", "LOCATION")}
-        import_string(config["BACKEND"])(config.get("LOCATION", ""), params)
-    except Exception:  # its messages quote the URL
-        config = {}
-    if not config.get("BACKEND"):
-        raise ConfigError(
-            f"{name} must be a cache URL such as locmemcache://name, "
-            "dummycache:// or redis://host:6379/0, whose backend this server "
-            "can load."
-        )
-    return config
 
 
 # What django-environ's read_env takes; other lines it logs in full.

@@ -6,12 +6,15 @@ cannot use stops startup naming the variable, never printing the value.
 
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
+from tokenserver.envurls import (
+    cache_settings,
+    database_config,
+    database_options,
+    env_origin,
+)
 from tokenserver.envvars import (
     ConfigError,
-    cache_config,
-    database_config,
     env,
     env_bool,
     env_int,
@@ -21,12 +24,10 @@ from tokenserver.envvars import (
     env_seconds,
     env_str,
     env_word,
-    names_redis,
     raw_env,
     read_dot_env,
-    redis_location,
-    redis_scheme,
 )
+from tokenserver.logging_config import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -102,65 +103,17 @@ DATABASES = {
 }
 # Read whatever the database, so that a bad value stops startup on SQLite
 # too, not first on the PostgreSQL of production.
-_conn_max_age = env_int("DJANGO_CONN_MAX_AGE", default=60)
-_connect_timeout = env_int("DJANGO_DB_CONNECT_TIMEOUT", default=3)
-_prepared_statements = env_bool("DJANGO_DB_PREPARED_STATEMENTS", default=True)
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL and immediate transactions let concurrent writers wait instead of
-    # failing with "database is locked".
-    DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {
-            "transaction_mode": "IMMEDIATE",
-            "timeout": 20,
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-        }
-    )
-else:
-    DATABASES["default"]["CONN_MAX_AGE"] = _conn_max_age
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-    # A database that does not answer costs seconds, not minutes.
-    options = DATABASES["default"].setdefault("OPTIONS", {})
-    options.setdefault("connect_timeout", _connect_timeout)
-    # Prepared statements: a query run 5 times on a connection is planned
-    # once. Planning was 1.3 of the 1.7 ms PostgreSQL spent on a /token;
-    # PostgreSQL CPU per /token 3.0 -> 1.0 ms (docs/performance.md).
-    # Turn off behind a pooler in transaction mode (pgbouncer < 1.21).
-    if _prepared_statements:
-        options.setdefault("server_side_binding", True)
-        options.setdefault("prepare_threshold", 5)
+database_options(
+    DATABASES["default"],
+    conn_max_age=env_int("DJANGO_CONN_MAX_AGE", default=60),
+    connect_timeout=env_int("DJANGO_DB_CONNECT_TIMEOUT", default=3),
+    prepared_statements=env_bool("DJANGO_DB_PREPARED_STATEMENTS", default=True),
+)
 
 # The cache holds throttle counters and login lockouts: with several processes
-# or instances it must be Redis, so that the limits are shared. A value that
-# is set but unusable stops startup: a silent fallback to a cache per process
-# would stop sharing them.
+# or instances it must be Redis, so that the limits are shared.
 REDIS_TIMEOUT = env_seconds("REDIS_TIMEOUT", default=0.5)
-_cache_name = "REDIS_URL" if env_str("REDIS_URL") else "CACHE_URL"
-_cache_url = env_str(_cache_name)
-REDIS_URL = ""
-if not _cache_url:
-    CACHES: dict[str, dict[str, Any]] = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "LOCATION": "tokenserver",
-        }
-    }
-elif _cache_name == "REDIS_URL" or names_redis(_cache_url):
-    REDIS_URL = redis_location(_cache_name, redis_scheme(_cache_url))
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "tokenserver",
-            # Fail fast when Redis is down or slow: throttled endpoints then
-            # answer 503 instead of hanging (see tokens/limits/throttles.py).
-            "OPTIONS": {
-                "socket_connect_timeout": REDIS_TIMEOUT,
-                "socket_timeout": REDIS_TIMEOUT,
-            },
-        }
-    }
-else:
-    CACHES = {"default": cache_config(_cache_name, _cache_url)}
+CACHES, REDIS_URL = cache_settings(redis_timeout=REDIS_TIMEOUT)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Error reports (the DEBUG page, mails to ADMINS) also hide connection URLs.
@@ -296,9 +249,24 @@ TWILIO = {
     "TWILIO_PUSH_CREDENTIAL_SID": raw_env("TWILIO_PUSH_CREDENTIAL_SID"),
 }
 # Set only to tell the operator it is the wrong name (see the checks).
-TWILIO_MISNAMED = sorted(
-    name for name in ("TWILIO_SECRET", "TWILIO_AUTH_TOKEN") if name in env.ENVIRON
-)
+TWILIO_MISNAMED = sorted(name for name in ("TWILIO_SECRET",) if name in env.ENVIRON)
+
+# Rooms after the token: Twilio REST and signed status webhooks. Without
+# these, token issuing works as before; tokens/twilio/checks.py says what is off.
+
+# Webhook signing keys. Read raw like the other Twilio secrets (they may
+# start with `$`) and validated by the system checks, never printed. The
+# secondary one is accepted too, so the auth token can be rotated.
+TWILIO_AUTH_TOKEN = env_str("TWILIO_AUTH_TOKEN")
+TWILIO_AUTH_TOKEN_SECONDARY = env_str("TWILIO_AUTH_TOKEN_SECONDARY")
+# Where Twilio reaches this server, as the public sees it: signatures are
+# over this URL, not the one a TLS-terminating proxy forwards to.
+TOKENSERVER_PUBLIC_URL = env_origin("TOKENSERVER_PUBLIC_URL", require_https=not DEBUG)
+# Every Twilio REST request goes to this origin instead of Twilio's hosts
+# (a staging stand-in); `check --deploy` warns when it is set.
+TWILIO_API_BASE_URL = env_origin("TWILIO_API_BASE_URL", require_https=False)
+TWILIO_REST_TIMEOUT = env_seconds("TWILIO_REST_TIMEOUT", default=5.0)
+TWILIO_REST_RETRIES = env_int("TWILIO_REST_RETRIES", default=2, maximum=10)
 
 TOKENSERVER_DEMO = env_bool("TOKENSERVER_DEMO", default=False)
 # Twilio refuses tokens that live longer than 24 hours.
@@ -322,42 +290,4 @@ LOG_LEVEL = env_word(
     ("debug", "info", "warning", "error", "critical"),
     default="info",
 ).upper()
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {
-        "json": {"()": "tokens.logs.JsonFormatter"},
-        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
-    },
-    "handlers": {
-        "console": {
-            "class": "logging.StreamHandler",
-            "formatter": LOG_FORMAT,
-        }
-    },
-    "root": {
-        "handlers": ["console"],
-        "level": LOG_LEVEL,
-    },
-}
-
-# --- Rooms (issue 15): Twilio REST and signed status webhooks ---------------
-# Kept in one block (helpers in tokenserver/rooms_env.py). Without these,
-# token issuing works as before; tokens/twilio/checks.py says what is off.
-from tokenserver.rooms_env import env_origin  # noqa: E402
-
-# Webhook signing keys. Read raw like the other Twilio secrets (they may
-# start with `$`) and validated by the system checks, never printed. The
-# secondary one is accepted too, so the auth token can be rotated.
-TWILIO_AUTH_TOKEN = env_str("TWILIO_AUTH_TOKEN")
-TWILIO_AUTH_TOKEN_SECONDARY = env_str("TWILIO_AUTH_TOKEN_SECONDARY")
-# TWILIO_AUTH_TOKEN is read now: no longer a misnamed API secret.
-TWILIO_MISNAMED = [name for name in TWILIO_MISNAMED if name != "TWILIO_AUTH_TOKEN"]
-# Where Twilio reaches this server, as the public sees it: signatures are
-# over this URL, not the one a TLS-terminating proxy forwards to.
-TOKENSERVER_PUBLIC_URL = env_origin("TOKENSERVER_PUBLIC_URL", require_https=not DEBUG)
-# Every Twilio REST request goes to this origin instead of Twilio's hosts
-# (a staging stand-in); `check --deploy` warns when it is set.
-TWILIO_API_BASE_URL = env_origin("TWILIO_API_BASE_URL", require_https=False)
-TWILIO_REST_TIMEOUT = env_seconds("TWILIO_REST_TIMEOUT", default=5.0)
-TWILIO_REST_RETRIES = env_int("TWILIO_REST_RETRIES", default=2, maximum=10)
+LOGGING = logging_config(LOG_FORMAT, LOG_LEVEL)
