@@ -811,6 +811,49 @@ def test_admin_index_links_to_the_configuration_page(staff):
     assert f'<a href="{CONFIG}">Twilio configuration</a>' in html
 
 
+def rooms_row(html: str, variable: str) -> str:
+    section = html.split("Rooms after the token", 1)[1]
+    return row_with(section, f"<code>{variable}</code>")
+
+
+def test_configuration_page_says_rooms_are_followed_without_showing_the_tokens(
+    staff,
+):
+    html = html_of(staff.get(CONFIG))
+
+    assert "Rooms are not enforced" not in html
+    assert "/webhooks/twilio/video" in html
+    for name in ("TWILIO_AUTH_TOKEN", "TWILIO_AUTH_TOKEN_SECONDARY"):
+        assert "<td>present</td>" in rooms_row(html, name)
+        assert "set (hidden)" in rooms_row(html, name)
+        assert django_settings.__getattr__(name) not in html
+    assert "https://tokens.example.com" in rooms_row(html, "TOKENSERVER_PUBLIC_URL")
+
+
+@pytest.mark.parametrize("missing", ["TWILIO_AUTH_TOKEN", "TOKENSERVER_PUBLIC_URL"])
+def test_configuration_page_says_rooms_are_not_enforced_without_a_rooms_setting(
+    staff, settings, missing
+):
+    setattr(settings, missing, "")
+    settings.TWILIO_AUTH_TOKEN_SECONDARY = ""
+
+    html = html_of(staff.get(CONFIG))
+
+    assert "Rooms are not enforced after the token is issued" in html
+    assert "<td>missing</td>" in rooms_row(html, missing)
+
+
+def test_configuration_page_marks_a_malformed_auth_token_without_showing_it(
+    staff, settings
+):
+    settings.TWILIO_AUTH_TOKEN_SECONDARY = "too short"
+
+    html = html_of(staff.get(CONFIG))
+
+    assert "<td>malformed</td>" in rooms_row(html, "TWILIO_AUTH_TOKEN_SECONDARY")
+    assert "too short" not in html
+
+
 def test_configuration_page_refuses_staff_without_its_permission(charlie_client):
     response = charlie_client.get(CONFIG)
     index = html_of(charlie_client.get("/admin/"))

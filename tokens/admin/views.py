@@ -22,6 +22,7 @@ from tokens.credentials import ENABLES, current_credentials, find_problems
 from tokens.issuing.summary import current_summary
 from tokens.models import User
 from tokens.timeutil import iso_utc
+from tokens.twilio.conf import webhook_config
 
 
 def effective_access(model_admin, request: HttpRequest, object_id: str) -> HttpResponse:
@@ -85,6 +86,30 @@ def configuration_rows() -> list[dict[str, str]]:
     return rows
 
 
+def rooms_rows() -> list[dict[str, str]]:
+    """The rooms settings: set or not (the auth tokens never shown), and why."""
+    from tokens.twilio.checks import AUTH_TOKENS, usable_auth_tokens
+
+    usable = usable_auth_tokens()
+    rows = []
+    for name in AUTH_TOKENS:
+        value = getattr(settings, name)
+        status = "present" if value in usable else "malformed"
+        rows.append(_row(name, status if value else "missing", "set (hidden)"))
+    for name in ("TOKENSERVER_PUBLIC_URL", "TWILIO_API_BASE_URL"):
+        value = getattr(settings, name)  # origins, not secrets
+        rows.append(_row(name, "present" if value else "missing", value))
+    return rows
+
+
+def _row(variable: str, status: str, shown: str) -> dict[str, str]:
+    return {
+        "variable": variable,
+        "status": status,
+        "shown": shown if status == "present" else "",
+    }
+
+
 # Which variables are set and their SIDs in part: not for every staff account.
 CONFIGURATION_PERMISSION = "tokens.view_twilio_configuration"
 
@@ -100,6 +125,8 @@ def configuration(admin_site, request: HttpRequest) -> HttpResponse:
         "demo": credentials.demo,
         "demo_requested": settings.TOKENSERVER_DEMO,
         "misnamed": settings.TWILIO_MISNAMED,
+        "rooms": rooms_rows(),
+        "rooms_followed": not webhook_config().missing,
     }
     return TemplateResponse(request, "admin/tokens/configuration.html", context)
 
