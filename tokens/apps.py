@@ -26,4 +26,4 @@ class TokenAdminConfig(admin_apps.AdminConfig):
         # Not from tokens/admin/__init__.py: building admin.site imports
         # tokens.admin.site, and registering from inside that import would
         # fill a second site that Django then throws away.
-        from tokens.admin import audit_log, registrations  # noqa: F401
+        from tokens.admin import audit_log, registrations, rooms  # noqa: F401
