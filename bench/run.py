@@ -466,7 +466,6 @@ WHATIFS = [
     ("no /token throttle", "no_throttle"),
     ("prepared statements", "prepared_statements"),
     ("ORM, not tokens/rows.py", "orm_rows"),
-    ("throttle on redis.from_url", "redis_from_url"),
 ]
 
 
@@ -838,7 +837,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--whatif",
         type=lambda s: s.split(","),
         help="only these bench/whatif.py changes against 'as is', --rounds rounds"
-        " (e.g. orm_rows,redis_from_url); nothing else runs",
+        " (e.g. orm_rows); nothing else runs",
     )
     parser.add_argument("--keep-tmp", action="store_true", help="keep logs, profile")
     parser.add_argument(

@@ -81,39 +81,12 @@ def orm_rows() -> None:
     rows.insert = insert
 
 
-def redis_from_url() -> None:
-    """The throttle's script on a redis.Redis client from the cache's LOCATION
-    and OPTIONS (redis.from_url), held per process, not the cache's private pool."""
-    import redis
-    from django.conf import settings
-
-    from tokens.limits import throttles
-
-    scripts: dict = {}
-
-    def run_sliding_log(cache, key, args):
-        config = settings.CACHES["default"]
-        location = config["LOCATION"]
-        if isinstance(location, str):
-            location = location.split(",")
-        options = config.get("OPTIONS", {})
-        found = (location[0], tuple(sorted(options.items())))
-        script = scripts.get(found)
-        if script is None:
-            client = redis.from_url(location[0], **options)
-            script = scripts[found] = client.register_script(throttles.SLIDING_LOG)
-        return script(keys=[key], args=args)
-
-    throttles.run_sliding_log = run_sliding_log
-
-
 CHANGES = {
     "prepared_statements": prepared_statements,
     "no_health_check": no_health_check,
     "async_commit": async_commit,
     "no_throttle": no_throttle,
     "orm_rows": orm_rows,
-    "redis_from_url": redis_from_url,
 }
 
 for name in filter(None, os.environ.get("BENCH_WHATIF", "").split(",")):
