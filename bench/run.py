@@ -465,23 +465,46 @@ WHATIFS = [
     ("synchronous_commit off", "async_commit"),
     ("no /token throttle", "no_throttle"),
     ("prepared statements", "prepared_statements"),
+    ("ORM, not tokens/rows.py", "orm_rows"),
 ]
 
 
 def whatifs(run: Run, setting: Setting) -> None:
     """The project with one suggested change each, all served at once, alternating."""
     servers = {}
+    chosen = run.options.whatif
+    variants = [
+        (label, changes)
+        for label, changes in WHATIFS
+        if chosen is None or changes == "" or changes in chosen
+    ]
     try:
-        for number, (label, changes) in enumerate(WHATIFS):
+        for number, (label, changes) in enumerate(variants):
             name = servers[label] = f"whatif-{number}"
             env = app_env(run, **setting.env, BENCH_WHATIF=changes)
             argv = ["-c", "gunicorn.conf.py", "bench.whatif:application"]
             start_server(run, name, argv, env, ROOT)
             warm(run, name)
-        run.results["whatif"] = alternate(run, servers, min(2, run.options.rounds))
+        rounds = run.options.rounds if chosen else min(2, run.options.rounds)
+        run.results["whatif"] = alternate(run, servers, rounds)
     finally:
         for name in servers.values():
             stop_server(run, name)
+
+
+def whatif_summary(found: dict) -> dict:
+    """Per variant: the median rounds' req/s, and its ratio to "as is"."""
+    base = found["as is"]["rps"]
+    return {
+        label: {
+            "rps": figures["rps"],
+            "vs_as_is": round(figures["rps"] / base, 3),
+            "rounds_rps": [f["rps"] for f in figures["runs"]],
+            "server_cpu_ms": figures["server_cpu_ms"],
+            "errors": figures["errors"],
+        }
+        for label, figures in found.items()
+    }
 
 
 # --- profile --------------------------------------------------------------------
@@ -695,6 +718,22 @@ def scenario(run: Run) -> None:
         k: v for k, v in vars(options).items() if k not in {"output"}
     }
     setup(run)
+    if options.whatif is not None:
+        setting = next((s for s in SWEEP if s.name == options.setting), SWEEP[1])
+        run.results["chosen_setting"] = setting.name
+        say(f"what if (bench/whatif.py) only, {setting.name}, /token?room at 32:")
+        whatifs(run, setting)
+        run.results["code"]["end"] = code_fingerprint()
+        run.results["machine"]["loadavg_end"] = (
+            Path("/proc/loadavg").read_text().split()[:3]
+        )
+        run.results["whatif_summary"] = whatif_summary(run.results["whatif"])
+        out = Path(run.options.output)
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "whatif.json").write_text(json.dumps(run.results, indent=2) + "\n")
+        say(f"figures written to {out / 'whatif.json'}")
+        say(json.dumps(whatif_summary(run.results["whatif"]), indent=1))
+        return
     say("in process (Django's WSGI handler and test client, seeded database):")
     measure_in_process(run)
     start_reference(run)
@@ -793,6 +832,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--no-profile", action="store_true", help="skip py-spy")
     parser.add_argument(
         "--no-whatif", action="store_true", help="skip bench/whatif.py's variants"
+    )
+    parser.add_argument(
+        "--whatif",
+        type=lambda s: s.split(","),
+        help="only these bench/whatif.py changes against 'as is', --rounds rounds"
+        " (e.g. orm_rows); nothing else runs",
     )
     parser.add_argument("--keep-tmp", action="store_true", help="keep logs, profile")
     parser.add_argument(

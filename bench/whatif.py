@@ -47,11 +47,46 @@ def prepared_statements() -> None:
     options["prepare_threshold"] = 5
 
 
+def orm_rows() -> None:
+    """The public ORM instead of tokens/rows.py: the API token and its user by a
+    queryset, the audit row by Model.save(force_insert=True). Same queries."""
+    from knox.settings import CONSTANTS
+
+    from tokens import rows
+    from tokens.api import authentication
+    from tokens.api.authentication import ApiTokenAuthentication
+    from tokens.models import ApiToken
+
+    def authenticate_credentials(self, token: bytes):
+        from hmac import compare_digest
+
+        from knox.crypto import hash_token
+        from rest_framework import exceptions
+
+        text = token.decode("ascii", errors="replace")
+        if not authentication.TOKEN_PATTERN.fullmatch(text):
+            raise exceptions.AuthenticationFailed("Invalid token.")
+        digest = hash_token(text)
+        key = text[: CONSTANTS.TOKEN_KEY_LENGTH]
+        for api_token in ApiToken.objects.select_related("user").filter(token_key=key):
+            if compare_digest(digest, api_token.digest):
+                return self._check(api_token)
+        raise exceptions.AuthenticationFailed("Invalid token.")
+
+    def insert(instance, using="default"):
+        instance.save(force_insert=True, using=using)
+        return instance
+
+    ApiTokenAuthentication.authenticate_credentials = authenticate_credentials
+    rows.insert = insert
+
+
 CHANGES = {
     "prepared_statements": prepared_statements,
     "no_health_check": no_health_check,
     "async_commit": async_commit,
     "no_throttle": no_throttle,
+    "orm_rows": orm_rows,
 }
 
 for name in filter(None, os.environ.get("BENCH_WHATIF", "").split(",")):

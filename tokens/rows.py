@@ -8,6 +8,12 @@ SQLite, timestamps come back as text), like QuerySet iteration does, or
 converts one column's value (`value`). `insert` writes an instance's row
 with its fields' own value preparation, like `Model.save()` does for a new
 row.
+
+Kept after measuring (issue 14, 2026-12-03, commit d1b57d2): the ORM in its
+place (a queryset for the API token, Model.save() for the audit row, same
+queries) served 0.76x-1.05x the requests/s of /token (median of 3
+alternating runs 0.81x: this module pays about +23 %) and spent 17-33 % more
+worker CPU a request; docs/performance.md, "Fast paths: kept or removed".
 """
 
 from typing import Generic, TypeVar

@@ -14,11 +14,13 @@ caches (local memory, for one process) keep DRF's implementation.
 
 import ipaddress
 import secrets
-import weakref
 
 import redis
+from django.conf import settings
 from django.core.cache import caches
-from django.core.cache.backends.redis import RedisCache, RedisCacheClient
+from django.core.cache.backends.redis import RedisCache
+from django.utils.module_loading import import_string
+from redis.commands.core import Script
 from redis.exceptions import RedisError
 from rest_framework.throttling import (
     AnonRateThrottle,
@@ -50,30 +52,45 @@ return tostring(tonumber(oldest[2]) + window - t)
 """
 
 
-# One script object per connection pool: building a redis.Redis client costs
-# about 50 us of CPU, a tenth of the rest of the throttle.
-_SCRIPTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+# One script object (its redis.Redis client and connection pool) per process
+# and cache setting: building a client costs about 50 us of CPU, a tenth of
+# the rest of the throttle, and a pool per request would reconnect each time.
+_SCRIPTS: dict[str, Script] = {}
+# Options of Django's RedisCache that are not redis-py connection options.
+_DJANGO_ONLY = ("pool_class", "parser_class", "serializer")
 
 
-def run_sliding_log(cache: RedisCache, key: str, args: list) -> bytes:
-    """Run SLIDING_LOG on the cache's own Redis connection, as its commands do.
+def run_sliding_log(key: str, args: list) -> bytes:
+    """Run SLIDING_LOG on the default cache's Redis, with a client of our own.
 
-    With Django's client (whatever the RedisCache subclass), its connection
-    pool for writes: the servers, pool class, parser and options of the
-    cache's settings. A cache with a client class of its own (Sentinel,
-    sharding) is asked for a client each time, as it is for its own commands.
+    redis-py's public API: a connection pool from the URL of the cache's
+    primary (LOCATION's first server, which Django's RedisCache writes to)
+    with the OPTIONS of its settings (timeouts, pool and parser classes), as
+    Django builds its own. The cache's private pool is not reached into
+    (measured in docs/performance.md, "Fast paths: kept or removed").
     """
-    # Private to Django's RedisCache, so left out of django-stubs.
-    client_side = cache._cache  # type: ignore[attr-defined]
-    if type(client_side) is RedisCacheClient:
-        pool = client_side._get_connection_pool(write=True)  # type: ignore[attr-defined]
-        script = _SCRIPTS.get(pool)
-        if script is None:
-            client = redis.Redis(connection_pool=pool)
-            script = _SCRIPTS[pool] = client.register_script(SLIDING_LOG)
-        return script(keys=[key], args=args)
-    client = client_side.get_client(key, write=True)
-    return client.register_script(SLIDING_LOG)(keys=[key], args=args)
+    config = settings.CACHES["default"]
+    options = config.get("OPTIONS", {})
+    location = config["LOCATION"]
+    if isinstance(location, str):
+        location = location.split(",")
+    url = location[0]
+    held = f"{url} {sorted(options.items())!r}"
+    script = _SCRIPTS.get(held)
+    if script is None:
+        script = _SCRIPTS[held] = _client(url, options).register_script(SLIDING_LOG)
+    return script(keys=[key], args=args)
+
+
+def _client(url: str, options: dict) -> redis.Redis:
+    def named(value):
+        return import_string(value) if isinstance(value, str) else value
+
+    pool_class = named(options.get("pool_class", redis.ConnectionPool))
+    kwargs = {k: v for k, v in options.items() if k not in _DJANGO_ONLY}
+    if "parser_class" in options:
+        kwargs["parser_class"] = named(options["parser_class"])
+    return redis.Redis(connection_pool=pool_class.from_url(url, **kwargs))
 
 
 class FailClosedMixin(SimpleRateThrottle):
@@ -103,7 +120,7 @@ class FailClosedMixin(SimpleRateThrottle):
         if key is None:
             return True
         args = [self.duration, self.num_requests, secrets.token_hex(4)]
-        wait = float(run_sliding_log(cache, cache.make_key(f"rate-log:{key}"), args))
+        wait = float(run_sliding_log(cache.make_key(f"rate-log:{key}"), args))
         self._wait = wait if wait > 0 else None
         return self._wait is None
 
