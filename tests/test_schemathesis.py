@@ -219,7 +219,7 @@ def _app_in_test_transaction(db, monkeypatch):
     Django closes the database connection when a request starts and ends,
     which would end the test's transaction; its own test client disconnects
     the same handler. The throttles get a rate no run reaches: the examples
-    test the answers, not the rate limits (tests/test_auth.py tests those).
+    test the answers, not the rate limits (tests/api/test_login.py tests those).
     """
     rates = {"token": UNLIMITED, "login": UNLIMITED}
     monkeypatch.setattr(TokenRateThrottle, "THROTTLE_RATES", rates)

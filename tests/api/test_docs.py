@@ -17,6 +17,7 @@ from rest_framework import exceptions
 from rest_framework.test import APIClient
 
 from tests.conftest import PASSWORD, decode
+from tests.helpers import ROOT
 from tokens import credentials, errors
 from tokens.api.docs.me import MeSerializer, RoomEntrySerializer
 from tokens.issuing.params import TOKEN_FIELDS
@@ -24,7 +25,6 @@ from tokens.models import TokenEvent
 from tokenserver.gunicorn_errors import ANSWERS, SERVER_ERROR
 
 LOGIN = "/api/auth/login/"
-ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
 
 ENDPOINTS = {
