@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.twilio_webhook_helpers import (
+from tests.standins.twilio_webhook_posts import (
     BOB_SID,
     OTHER_ROOM_SID,
     ROOM_SID,

@@ -8,7 +8,7 @@ from django.http import QueryDict
 from django.test import Client
 from twilio.request_validator import RequestValidator
 
-from tests.twilio_webhook_helpers import (
+from tests.standins.twilio_webhook_posts import (
     PATH,
     PUBLIC,
     ROOM_SID,
