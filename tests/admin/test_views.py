@@ -902,7 +902,3 @@ def test_audit_csv_cells_start_no_formula_after_any_separator(
     for separator in ",;\t":
         for part in written.split(separator)[1:]:
             assert not part.lstrip(' "').startswith(("=", "+", "-", "@")), part
-
-
-def test_effective_access_of_a_malformed_id_is_not_found(staff):
-    assert staff.get("/admin/tokens/user/abc/access/").status_code == 404
