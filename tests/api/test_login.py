@@ -551,21 +551,6 @@ def test_malformed_authorization_header_is_refused_never_crashes(alice, header, 
     assert_unauthenticated(response, code)
 
 
-def test_token_in_the_query_string_is_never_accepted(alice):
-    token = api_token_for(alice)
-    for name in ("token", "auth_token", "access_token"):
-        response = APIClient().get(f"/token?{name}={token}")
-        assert_unauthenticated(response, "not_authenticated")
-        response = APIClient().get("/api/me/", {name: token})
-        assert response.status_code == 401
-
-
-def test_token_in_a_form_body_is_never_accepted(alice):
-    token = api_token_for(alice)
-    response = APIClient().post("/token", {"token": token}, format="json")
-    assert_unauthenticated(response, "not_authenticated")
-
-
 # The browser login page
 
 
