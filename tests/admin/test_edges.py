@@ -2,20 +2,12 @@
 
 import pytest
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from tests.helpers import html_of
 from tokens.models import RoomAccess, TokenEvent, User
 
 AUDIT = "/admin/tokens/tokenevent/"
-
-
-@pytest.fixture
-def staff(root) -> Client:
-    client = Client()
-    client.force_login(root)
-    return client
 
 
 def room_page(room) -> str:

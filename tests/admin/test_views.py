@@ -127,11 +127,6 @@ def bob_client(bob) -> Client:
 
 
 @pytest.fixture
-def crew(db) -> Group:
-    return Group.objects.create(name="crew")
-
-
-@pytest.fixture
 def other_room(db) -> Room:
     return Room.objects.create(name="retro", display_name="Sprint retro")
 

@@ -81,14 +81,6 @@ def table(path: str, method: str, codes: dict[str, list[str]]):
     ]
 
 
-@pytest.fixture
-def schema(db) -> dict:
-    """The schema as an anonymous client gets it."""
-    response = APIClient().get("/api/schema/", {"format": "json"})
-    assert response.status_code == 200
-    return json.loads(response.content)
-
-
 def operation(schema: dict, path: str, method: str) -> dict:
     return schema["paths"][path][method]
 

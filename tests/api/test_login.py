@@ -9,7 +9,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from tests.conftest import PASSWORD, api_token_for, decode
-from tests.helpers import assert_login_page_refused, bearer
+from tests.helpers import assert_login_page_refused, bearer, parse_iso
 from tokens.limits import throttles
 from tokens.models import ApiToken, TokenEvent
 
@@ -50,11 +50,6 @@ def assert_unauthenticated(response, code: str) -> None:
     assert "token" not in body
     assert response["WWW-Authenticate"] == "Token"
     assert not TokenEvent.objects.exists()
-
-
-def parse_iso(text: str) -> datetime:
-    assert text.endswith("Z")
-    return datetime.fromisoformat(text)
 
 
 # Logging in

@@ -13,7 +13,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from tests.conftest import PASSWORD, api_token_for, decode
-from tests.helpers import page_csrf_token
+from tests.helpers import page_csrf_token, twilio
 from tokens import errors
 from tokens.limits import throttles
 from tokens.models import GrantRule, Room, RoomAccess, TokenEvent, User
@@ -22,11 +22,6 @@ BODY_KEYS = {"identity", "token", "ttl", "expires_at", "grants", "room"}
 
 
 # --- helpers -----------------------------------------------------------------
-
-
-def twilio(name: str) -> str:
-    """The test environment's value of one Twilio setting."""
-    return settings.TWILIO[name][1]
 
 
 def outcomes() -> list[str]:

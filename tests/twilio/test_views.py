@@ -17,19 +17,8 @@ from tests.standins.twilio_webhook_posts import (
     nothing_written,
     post,
 )
-from tokens.models import Room
 
 # --- refusals ------------------------------------------------------------------------
-
-
-@pytest.fixture
-def tokens(settings):
-    return settings.TWILIO_AUTH_TOKEN, settings.TWILIO_AUTH_TOKEN_SECONDARY
-
-
-@pytest.fixture
-def standup(db):
-    return Room.objects.create(name="standup")
 
 
 @pytest.mark.parametrize(
