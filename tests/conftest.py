@@ -1,7 +1,9 @@
 """The cast: alice may (video in listed rooms, chat), bob may not, charlie is staff,
-root is a superuser; `team` is a group of alice's giving chat and sync."""
+root is a superuser (`staff` is his logged-in client); `team` is a group of
+alice's giving chat and sync. Rooms, the webhook's auth tokens, the schema."""
 
 import itertools
+import json
 from datetime import timedelta
 
 import jwt
@@ -85,6 +87,20 @@ def staff_with(db):
 
 
 @pytest.fixture
+def staff(root) -> Client:
+    """The superuser, logged in (admin/test_views.py logs in through the form)."""
+    client = Client()
+    client.force_login(root)
+    return client
+
+
+@pytest.fixture
+def crew(db) -> Group:
+    """A group nobody is in yet."""
+    return Group.objects.create(name="crew")
+
+
+@pytest.fixture
 def room(db):
     return Room.objects.create(name="standup", display_name="Daily stand-up")
 
@@ -94,6 +110,26 @@ def alice_in_room(alice, room):
     return RoomAccess.objects.create(
         room=room, user=alice, ends_at=timezone.now() + timedelta(hours=2)
     )
+
+
+@pytest.fixture
+def standup(db):
+    """A room named standup with nothing else set (`room` has a display name)."""
+    return Room.objects.create(name="standup")
+
+
+@pytest.fixture
+def tokens(settings):
+    """The Twilio auth tokens the Video webhook accepts: primary, secondary."""
+    return settings.TWILIO_AUTH_TOKEN, settings.TWILIO_AUTH_TOKEN_SECONDARY
+
+
+@pytest.fixture
+def schema(db) -> dict:
+    """The OpenAPI schema as an anonymous client gets it."""
+    response = APIClient().get("/api/schema/", {"format": "json"})
+    assert response.status_code == 200
+    return json.loads(response.content)
 
 
 def api_token_for(user, **kwargs) -> str:

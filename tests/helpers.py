@@ -2,14 +2,17 @@
 
 Pages: the HTML of a response, its table rows, its CSRF token. The API: a
 client with an API token, the shape of a JSON error. A server in a
-subprocess: an environment with nothing of this process's settings in it.
+subprocess: an environment with nothing of this process's settings in it, a
+free port. Values: the test settings' Twilio variables, API timestamps.
 """
 
 import json
 import os
 import re
+import socket
 import subprocess
 import sys
+from datetime import datetime
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -18,6 +21,21 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+# --- values --------------------------------------------------------------------
+
+
+def twilio(name: str) -> str:
+    """The test environment's value of one Twilio setting, read when called."""
+    return settings.TWILIO[name][1]
+
+
+def parse_iso(text: str) -> datetime:
+    """An API timestamp: ISO 8601 in UTC, written with a Z."""
+    assert text.endswith("Z"), text
+    return datetime.fromisoformat(text)
+
 
 # --- pages -------------------------------------------------------------------
 
@@ -222,3 +240,10 @@ def run_python(
         timeout=timeout,
         check=False,
     )
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port nothing listens on now, for a server a test starts."""
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        return sock.getsockname()[1]

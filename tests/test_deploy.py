@@ -8,7 +8,6 @@ import secrets
 import shlex
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -23,6 +22,7 @@ from tests.helpers import (
     SERVER_NAMES,
     SERVER_PREFIXES,
     clean_environ,
+    free_port,
     run_python,
     server_env,
 )
@@ -225,12 +225,6 @@ def test_readme_production_try_starts_from_its_own_database_not_the_demos():
 
 
 # --- scripts/demo -------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def first_answer(url: str, server: subprocess.Popen, *, timeout: float) -> int | None:

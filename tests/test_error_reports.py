@@ -10,18 +10,13 @@ import sys
 from urllib.parse import urlencode
 
 import pytest
-from django.conf import settings
 from django.test import Client, RequestFactory
 from django.views.debug import ExceptionReporter, SafeExceptionReporterFilter
 from rest_framework.test import APIClient
 
 from tests.conftest import PASSWORD, api_token_for
+from tests.helpers import twilio
 from tokens.models import ApiToken
-
-
-def twilio_secret() -> str:
-    return settings.TWILIO["TWILIO_API_SECRET"][1]
-
 
 # Made at run time: a DEBUG page quotes the source lines around each frame.
 REDIS_PASSWORD = f"redis-{secrets.token_hex(8)}"
@@ -88,7 +83,7 @@ def test_a_debug_page_of_a_failed_signing_shows_no_secret(
     assert response.status_code == 500
     page = response.content.decode()
     assert "signing broke" in page  # the DEBUG page, with its frames
-    assert twilio_secret() not in page
+    assert twilio("TWILIO_API_SECRET") not in page
     assert api_token not in page
 
 

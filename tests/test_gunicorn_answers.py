@@ -16,17 +16,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import ROOT, local_server_env
+from tests.helpers import ROOT, free_port, local_server_env
 
 HOST = "127.0.0.1"
 GUNICORN = Path(sys.executable).parent / "gunicorn"
 SECRET = "header-value-that-must-not-be-echoed"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
 
 
 def exchange(port: int, raw: bytes) -> tuple[int, dict[str, str], bytes]:

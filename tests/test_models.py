@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from tokens.identity import IDENTITY_PATTERN
-from tokens.models import GrantRule, Room, RoomAccess, User, validate_room_name
+from tokens.models import GrantRule, RoomAccess, User, validate_room_name
 
 
 def assert_valid_identity(value: str) -> None:
@@ -129,11 +129,6 @@ def jane(db):
 @pytest.fixture
 def team(db):
     return Group.objects.create(name="team")
-
-
-@pytest.fixture
-def standup(db):
-    return Room.objects.create(name="standup")
 
 
 @pytest.mark.parametrize("owners", ["both", "neither"])

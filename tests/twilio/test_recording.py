@@ -1,8 +1,6 @@
 """POST /webhooks/twilio/video records events idempotently and in any order."""
 
-import pytest
-
-from tests.twilio_webhook_helpers import (
+from tests.standins.twilio_webhook_posts import (
     BOB_SID,
     OTHER_ROOM_SID,
     ROOM_SID,
@@ -13,17 +11,7 @@ from tests.twilio_webhook_helpers import (
     send,
     snapshot,
 )
-from tokens.models import ParticipantSession, Room, TwilioRoom
-
-
-@pytest.fixture
-def tokens(settings):
-    return settings.TWILIO_AUTH_TOKEN, settings.TWILIO_AUTH_TOKEN_SECONDARY
-
-
-@pytest.fixture
-def standup(db):
-    return Room.objects.create(name="standup")
+from tokens.models import ParticipantSession, TwilioRoom
 
 
 def test_a_connect_records_who_is_in_the_room_now(tokens, standup, alice):

@@ -39,6 +39,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from tests.conftest import PASSWORD, decode
+from tests.helpers import twilio
 from tokens import policy
 from tokens.limits.throttles import LoginRateThrottle, TokenRateThrottle
 from tokens.models import ApiToken, GrantRule, TokenEvent, User
@@ -55,10 +56,6 @@ CLAIMS = {"video": "video", "voice": "voice", "chat": "chat", "sync": "data_sync
 # Refusals decided by /token itself. 401 and 429 are answered before it, by
 # authentication and throttling; neither fires here (valid token, no limit).
 AUDITED_STATUSES = {400, 403, 415, 503}
-
-
-def twilio(name: str) -> str:
-    return django_settings.TWILIO[name][1]
 
 
 # --- checks of our own -------------------------------------------------------
@@ -219,7 +216,7 @@ def _app_in_test_transaction(db, monkeypatch):
     Django closes the database connection when a request starts and ends,
     which would end the test's transaction; its own test client disconnects
     the same handler. The throttles get a rate no run reaches: the examples
-    test the answers, not the rate limits (tests/test_auth.py tests those).
+    test the answers, not the rate limits (tests/api/test_login.py tests those).
     """
     rates = {"token": UNLIMITED, "login": UNLIMITED}
     monkeypatch.setattr(TokenRateThrottle, "THROTTLE_RATES", rates)

@@ -9,7 +9,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from tests.conftest import PASSWORD, api_token_for, decode
-from tests.helpers import assert_login_page_refused, bearer
+from tests.helpers import assert_login_page_refused, bearer, parse_iso
 from tokens.limits import throttles
 from tokens.models import ApiToken, TokenEvent
 
@@ -50,11 +50,6 @@ def assert_unauthenticated(response, code: str) -> None:
     assert "token" not in body
     assert response["WWW-Authenticate"] == "Token"
     assert not TokenEvent.objects.exists()
-
-
-def parse_iso(text: str) -> datetime:
-    assert text.endswith("Z")
-    return datetime.fromisoformat(text)
 
 
 # Logging in
@@ -549,21 +544,6 @@ def test_malformed_authorization_header_is_refused_never_crashes(alice, header, 
     api_token_for(alice)
     response = APIClient().get("/token", HTTP_AUTHORIZATION=header)
     assert_unauthenticated(response, code)
-
-
-def test_token_in_the_query_string_is_never_accepted(alice):
-    token = api_token_for(alice)
-    for name in ("token", "auth_token", "access_token"):
-        response = APIClient().get(f"/token?{name}={token}")
-        assert_unauthenticated(response, "not_authenticated")
-        response = APIClient().get("/api/me/", {name: token})
-        assert response.status_code == 401
-
-
-def test_token_in_a_form_body_is_never_accepted(alice):
-    token = api_token_for(alice)
-    response = APIClient().post("/token", {"token": token}, format="json")
-    assert_unauthenticated(response, "not_authenticated")
 
 
 # The browser login page

@@ -19,7 +19,7 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from tests.conftest import PASSWORD, api_token_for, decode
-from tests.helpers import assert_error_shape, bearer, page_csrf_token
+from tests.helpers import assert_error_shape, bearer, page_csrf_token, twilio
 from tokens.limits import throttles
 from tokens.logs import JsonFormatter
 from tokens.models import ApiToken, GrantRule, Room, TokenEvent, User
@@ -33,10 +33,6 @@ THREE_MB = 3 * 1024 * 1024
 
 
 # --- helpers -----------------------------------------------------------------
-
-
-def twilio_secret() -> str:
-    return settings.TWILIO["TWILIO_API_SECRET"][1]
 
 
 def send(client: APIClient, transport: str, params, path: str = TOKEN):
@@ -81,7 +77,7 @@ def written_logs(caplog) -> str:
 
 
 def assert_no_secret(response, caplog, *api_tokens: str) -> None:
-    secrets = {"Twilio API secret": twilio_secret()}
+    secrets = {"Twilio API secret": twilio("TWILIO_API_SECRET")}
     secrets.update({f"API token {i}": token for i, token in enumerate(api_tokens)})
     places = {
         "body": response.content.decode("utf-8", "replace"),
@@ -637,7 +633,7 @@ def test_options_describes_the_endpoint_without_acting(alice_api, alice_token, p
     assert response.status_code == 200, response.content
     body = response.json()
     assert "token" not in body
-    assert twilio_secret() not in response.content.decode()
+    assert twilio("TWILIO_API_SECRET") not in response.content.decode()
     assert alice_token not in response.content.decode()
     assert_nothing_written()
     assert ApiToken.objects.count() == 1

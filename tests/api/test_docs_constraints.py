@@ -66,13 +66,6 @@ SAMPLES = {
 }
 
 
-@pytest.fixture
-def schema(db) -> dict:
-    response = APIClient().get("/api/schema/", {"format": "json"})
-    assert response.status_code == 200
-    return json.loads(response.content)
-
-
 def components(schema: dict) -> dict:
     return schema["components"]["schemas"]
 

@@ -2,8 +2,6 @@
 
 import pytest
 from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
-from django.contrib.auth.models import Group
-from django.test import Client
 
 from tests.conftest import decode
 from tests.helpers import html_of
@@ -21,18 +19,6 @@ UNCHANGED = {
     "max_ttl": "",
     "seconds": "",
 }
-
-
-@pytest.fixture
-def staff(root) -> Client:
-    client = Client()
-    client.force_login(root)
-    return client
-
-
-@pytest.fixture
-def crew(db) -> Group:
-    return Group.objects.create(name="crew")
 
 
 def post(client, url: str, owners, *, step: str, **choices):

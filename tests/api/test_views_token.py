@@ -13,7 +13,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from tests.conftest import PASSWORD, api_token_for, decode
-from tests.helpers import page_csrf_token
+from tests.helpers import page_csrf_token, twilio
 from tokens import errors
 from tokens.limits import throttles
 from tokens.models import GrantRule, Room, RoomAccess, TokenEvent, User
@@ -22,11 +22,6 @@ BODY_KEYS = {"identity", "token", "ttl", "expires_at", "grants", "room"}
 
 
 # --- helpers -----------------------------------------------------------------
-
-
-def twilio(name: str) -> str:
-    """The test environment's value of one Twilio setting."""
-    return settings.TWILIO[name][1]
 
 
 def outcomes() -> list[str]:
@@ -361,7 +356,6 @@ def test_request_without_credentials_is_401_asking_for_a_token(db, method):
     [
         "Token " + "0" * 64,
         "Token not-a-token",
-        "Token a b",
     ],
 )
 def test_request_with_a_bad_token_is_401(alice, header):
@@ -388,7 +382,6 @@ def test_request_with_a_bad_token_is_401(alice, header):
         ({"ttl": "179"}, 400, "invalid"),
         ({"ttl": "abc"}, 400, "invalid"),
         ({"grants": "video,fax"}, 400, "invalid"),
-        ({"grants": ""}, 400, "invalid"),
         ({"room": ["standup", "standup"]}, 400, "invalid"),
         ({"room": "not a room"}, 400, "invalid"),
         ({"device": "my phone"}, 400, "invalid"),
@@ -492,22 +485,6 @@ def test_user_with_no_video_rule_naming_a_room_is_refused(make_user, room, clien
     response = client_for(chatter).get("/token", {"room": "standup"})
 
     assert_refused(response, 403, "room_not_permitted")
-
-
-def test_json_body_that_is_an_array_is_invalid(alice_in_room, alice_client):
-    response = alice_client.post("/token", ["standup"], format="json")
-
-    assert_refused(response, 400, "invalid")
-
-
-def test_json_body_with_a_duplicate_key_is_invalid(alice_in_room, alice_client):
-    response = alice_client.post(
-        "/token",
-        '{"room": "other", "room": "standup"}',
-        content_type="application/json",
-    )
-
-    assert_refused(response, 400, "invalid")
 
 
 def test_post_with_parameters_in_the_query_string_is_invalid(

@@ -1,19 +1,9 @@
 """The audit log's clipped columns: whole value in the title, sortable, escaped."""
 
-import pytest
-from django.test import Client
-
 from tests.helpers import html_of
 from tokens.models import TokenEvent
 
 AUDIT = "/admin/tokens/tokenevent/"
-
-
-@pytest.fixture
-def staff(root) -> Client:
-    client = Client()
-    client.force_login(root)
-    return client
 
 
 def test_audit_log_keeps_the_whole_room_in_the_title_of_its_clipped_cell(staff):

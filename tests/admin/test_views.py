@@ -127,11 +127,6 @@ def bob_client(bob) -> Client:
 
 
 @pytest.fixture
-def crew(db) -> Group:
-    return Group.objects.create(name="crew")
-
-
-@pytest.fixture
 def other_room(db) -> Room:
     return Room.objects.create(name="retro", display_name="Sprint retro")
 
@@ -945,7 +940,3 @@ def test_audit_csv_cells_start_no_formula_after_any_separator(
     for separator in ",;\t":
         for part in written.split(separator)[1:]:
             assert not part.lstrip(' "').startswith(("=", "+", "-", "@")), part
-
-
-def test_effective_access_of_a_malformed_id_is_not_found(staff):
-    assert staff.get("/admin/tokens/user/abc/access/").status_code == 404

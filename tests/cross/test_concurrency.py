@@ -12,7 +12,6 @@ import json
 import os
 import re
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -29,7 +28,7 @@ import pytest
 from django.db import connection
 
 from tests.conftest import PASSWORD, api_token_for, decode
-from tests.helpers import ROOT, local_server_env, run_python
+from tests.helpers import ROOT, free_port, local_server_env, run_python
 from tokens.api import views
 from tokens.limits import throttles
 from tokens.models import ApiToken, TokenEvent
@@ -221,12 +220,6 @@ SESSION_LIMIT = 24
 def manage(env: dict[str, str], *args: str, stdin: str = "") -> None:
     done = run_python("manage.py", *args, env=env, stdin=stdin)
     assert done.returncode == 0, f"manage.py {args[0]}:\n{done.stderr[-3000:]}"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
 
 
 def stop_group(process: subprocess.Popen) -> None:

@@ -8,7 +8,7 @@ from django.http import QueryDict
 from django.test import Client
 from twilio.request_validator import RequestValidator
 
-from tests.twilio_webhook_helpers import (
+from tests.standins.twilio_webhook_posts import (
     PATH,
     PUBLIC,
     ROOM_SID,
@@ -17,19 +17,8 @@ from tests.twilio_webhook_helpers import (
     nothing_written,
     post,
 )
-from tokens.models import Room
 
 # --- refusals ------------------------------------------------------------------------
-
-
-@pytest.fixture
-def tokens(settings):
-    return settings.TWILIO_AUTH_TOKEN, settings.TWILIO_AUTH_TOKEN_SECONDARY
-
-
-@pytest.fixture
-def standup(db):
-    return Room.objects.create(name="standup")
 
 
 @pytest.mark.parametrize(

@@ -13,12 +13,6 @@ from tokens.templatetags.audit_admin import periods
 AUDIT = "/admin/tokens/tokenevent/"
 
 
-@pytest.fixture
-def staff(client, root):
-    client.force_login(root)
-    return client
-
-
 def event_at(year, month, day, identity="ev"):
     return TokenEvent.objects.create(
         identity=identity,

@@ -3,13 +3,8 @@
 import pytest
 
 from tests.helpers import admin_url, html_of
-from tests.twilio_webhook_helpers import event, joined, left, send
+from tests.standins.twilio_webhook_posts import event, joined, left, send
 from tokens.models import ParticipantSession, Room, TwilioRoom
-
-
-@pytest.fixture
-def tokens(settings):
-    return settings.TWILIO_AUTH_TOKEN, settings.TWILIO_AUTH_TOKEN_SECONDARY
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ from rest_framework import exceptions
 from rest_framework.test import APIClient
 
 from tests.conftest import PASSWORD, decode
+from tests.helpers import ROOT
 from tokens import credentials, errors
 from tokens.api.docs.me import MeSerializer, RoomEntrySerializer
 from tokens.issuing.params import TOKEN_FIELDS
@@ -24,7 +25,6 @@ from tokens.models import TokenEvent
 from tokenserver.gunicorn_errors import ANSWERS, SERVER_ERROR
 
 LOGIN = "/api/auth/login/"
-ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
 
 ENDPOINTS = {
@@ -79,14 +79,6 @@ def table(path: str, method: str, codes: dict[str, list[str]]):
         for status, names in codes.items()
         for code in names
     ]
-
-
-@pytest.fixture
-def schema(db) -> dict:
-    """The schema as an anonymous client gets it."""
-    response = APIClient().get("/api/schema/", {"format": "json"})
-    assert response.status_code == 200
-    return json.loads(response.content)
 
 
 def operation(schema: dict, path: str, method: str) -> dict:

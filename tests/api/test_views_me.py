@@ -1,7 +1,7 @@
 """What a user sees of their own access: /api/me/, the home page, demo mode, health."""
 
 import os
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import jwt
 import pytest
@@ -12,13 +12,9 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from tests.conftest import decode
+from tests.helpers import parse_iso
 from tokens.credentials import DEMO_VALUES, DEMO_WARNING
 from tokens.models import GrantRule, Room, RoomAccess, TokenEvent
-
-
-def parse_iso(text: str) -> datetime:
-    assert text.endswith("Z"), text
-    return datetime.fromisoformat(text)
 
 
 @pytest.fixture
