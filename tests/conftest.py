@@ -4,6 +4,7 @@ alice's giving chat and sync. Rooms, the webhook's auth tokens, the schema."""
 
 import itertools
 import json
+import os
 from datetime import timedelta
 
 import jwt
@@ -18,6 +19,31 @@ from rest_framework.test import APIClient
 from tokens.models import ApiToken, GrantRule, Room, RoomAccess, User
 
 PASSWORD = "correct horse battery staple"
+
+
+# What makes a test use the database: pytest-django refuses database access
+# to any test without one of these, so the others cannot depend on it.
+DATABASE_FIXTURES = frozenset(
+    {"db", "transactional_db", "live_server", "django_db_reset_sequences"}
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    """TEST_DATABASE_ONLY=1: only the tests that use the database.
+
+    scripts/test sets it for its PostgreSQL pass: the rest (pure functions,
+    settings read in a subprocess, stand-ins) cannot touch the database and
+    run once, in the SQLite pass, instead of twice to the same result.
+    """
+    if os.environ.get("TEST_DATABASE_ONLY") != "1":
+        return
+    keep, drop = [], []
+    for item in items:
+        uses = DATABASE_FIXTURES & set(getattr(item, "fixturenames", ()))
+        (keep if uses or item.get_closest_marker("django_db") else drop).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
 
 
 @pytest.fixture(autouse=True)

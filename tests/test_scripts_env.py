@@ -5,6 +5,7 @@ installs."""
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 from tests.helpers import ROOT
@@ -178,3 +179,18 @@ def test_the_test_command_type_checks_tokens_and_covers_the_sqlite_run(tmp_path)
     assert "(mypy: " in done.stdout
     coverage = "--cov=tokens --cov-branch --cov-report=term-missing:skip-covered"
     assert f"ran pytest {coverage} --ignore=tests/browser -q" in done.stdout
+
+
+def test_the_database_only_pass_keeps_exactly_the_tests_that_use_the_database():
+    # tests/test_policy.py is pure; tests/test_models.py uses the database.
+    env = {**os.environ, "TEST_DATABASE_ONLY": "1"}
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "--collect-only", "-q",
+         "tests/test_policy.py", "tests/test_models.py"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+
+    collected = [line for line in done.stdout.splitlines() if "::" in line]
+    assert collected, done.stdout + done.stderr
+    assert all(line.startswith("tests/test_models.py::") for line in collected)
+    assert "deselected" in done.stdout
