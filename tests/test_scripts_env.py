@@ -178,7 +178,7 @@ def test_the_test_command_type_checks_tokens_and_covers_the_sqlite_run(tmp_path)
     assert "ran mypy tokens" in done.stdout
     assert "(mypy: " in done.stdout
     coverage = "--cov=tokens --cov-branch --cov-report=term-missing:skip-covered"
-    assert f"ran pytest {coverage} --ignore=tests/browser -q" in done.stdout
+    assert f"ran pytest -n 2 {coverage} --ignore=tests/browser -q" in done.stdout
 
 
 def test_the_database_only_pass_keeps_exactly_the_tests_that_use_the_database():
