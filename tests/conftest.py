@@ -16,6 +16,7 @@ from django.test import Client
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from tests.helpers import logged_in
 from tokens.models import ApiToken, GrantRule, Room, RoomAccess, User
 
 PASSWORD = "correct horse battery staple"
@@ -105,9 +106,7 @@ def staff_with(db):
             f"limited{next(_staff_names)}", password=PASSWORD, is_staff=True
         )
         user.user_permissions.set(Permission.objects.filter(codename__in=codenames))
-        client = Client()
-        client.force_login(user)
-        return client
+        return logged_in(user)
 
     return make
 
@@ -115,9 +114,7 @@ def staff_with(db):
 @pytest.fixture
 def staff(root) -> Client:
     """The superuser, logged in (admin/test_views.py logs in through the form)."""
-    client = Client()
-    client.force_login(root)
-    return client
+    return logged_in(root)
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from django.conf import settings
+from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
@@ -105,6 +106,13 @@ def errors_on_page(response) -> str:
         found.append(f"{inline.formset.prefix}: {inline.formset.errors}")
         found.append(str(inline.formset.non_form_errors()))
     return "\n".join(found)
+
+
+def logged_in(user) -> Client:
+    """A browser client with `user`'s session, as after the login form."""
+    client = Client()
+    client.force_login(user)
+    return client
 
 
 def html_of(response) -> str:

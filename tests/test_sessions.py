@@ -8,7 +8,7 @@ from django.test import Client
 from django.utils import timezone
 
 from tests.conftest import PASSWORD
-from tests.helpers import form_csrf_token, html_of
+from tests.helpers import form_csrf_token, html_of, logged_in
 
 
 def test_anonymous_visits_to_the_login_pages_leave_no_session_rows(db):
@@ -69,8 +69,7 @@ def test_a_forged_anonymous_session_cookie_is_ignored(alice, settings):
 
 
 def test_logout_deletes_the_session_row(alice):
-    client = Client()
-    client.force_login(alice)
+    client = logged_in(alice)
     assert Session.objects.count() == 1
 
     client.post("/accounts/logout/")

@@ -5,7 +5,7 @@ from django.contrib.auth.models import Group, Permission
 from django.test import Client
 
 from tests.conftest import PASSWORD
-from tests.helpers import admin_url, errors_on_page, form_data
+from tests.helpers import admin_url, errors_on_page, form_data, logged_in
 from tokens.models import User
 
 PRIVILEGES = ("is_superuser", "is_staff", "groups", "user_permissions")
@@ -23,9 +23,7 @@ def resetter(db) -> User:
 
 @pytest.fixture
 def resetter_client(resetter) -> Client:
-    client = Client()
-    client.force_login(resetter)
-    return client
+    return logged_in(resetter)
 
 
 @pytest.fixture
@@ -97,8 +95,7 @@ def test_staff_see_privileges_read_only_on_the_change_page(resetter_client, bob)
 
 def test_staff_cannot_add_a_user_with_privileges(resetter, admins):
     resetter.user_permissions.add(Permission.objects.get(codename="add_user"))
-    client = Client()
-    client.force_login(resetter)
+    client = logged_in(resetter)
 
     response = client.post(
         admin_url(User, "add"),
@@ -155,8 +152,7 @@ def test_staff_cannot_reset_the_password_of_a_superuser_or_other_staff(
 
 def test_staff_cannot_delete_a_superuser(resetter, root):
     resetter.user_permissions.add(Permission.objects.get(codename="delete_user"))
-    client = Client()
-    client.force_login(resetter)
+    client = logged_in(resetter)
 
     page = client.post(admin_url(User, "delete", root.pk), {"post": "yes"})
     bulk = client.post(
@@ -201,8 +197,7 @@ def test_staff_who_may_change_groups_cannot_choose_their_permissions(resetter, a
     resetter.user_permissions.add(
         *Permission.objects.filter(codename__in=["view_group", "change_group"])
     )
-    client = Client()
-    client.force_login(resetter)
+    client = logged_in(resetter)
     url = admin_url(Group, "change", team.pk)
     html = client.get(url).content.decode()
     data = form_data(client.get(url))

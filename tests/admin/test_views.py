@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import formats, timezone
 
 from tests.conftest import PASSWORD, api_token_for, decode
-from tests.helpers import bearer, html_of, row_with
+from tests.helpers import bearer, html_of, logged_in, row_with
 from tokens.models import ApiToken, Room, RoomAccess, TokenEvent, User
 
 # --- helpers -----------------------------------------------------------------
@@ -114,16 +114,12 @@ def staff(root) -> Client:
 
 @pytest.fixture
 def charlie_client(charlie) -> Client:
-    client = Client()
-    client.force_login(charlie)
-    return client
+    return logged_in(charlie)
 
 
 @pytest.fixture
 def bob_client(bob) -> Client:
-    client = Client()
-    client.force_login(bob)
-    return client
+    return logged_in(bob)
 
 
 @pytest.fixture

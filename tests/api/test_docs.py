@@ -11,13 +11,12 @@ from pathlib import Path
 import pytest
 from django.contrib.staticfiles import finders
 from django.core.management import call_command
-from django.test import Client
 from drf_spectacular.drainage import GENERATOR_STATS
 from rest_framework import exceptions
 from rest_framework.test import APIClient
 
 from tests.conftest import PASSWORD, decode
-from tests.helpers import ROOT
+from tests.helpers import ROOT, logged_in
 from tokens import credentials, errors
 from tokens.api.docs.me import MeSerializer, RoomEntrySerializer
 from tokens.issuing.params import TOKEN_FIELDS
@@ -527,8 +526,7 @@ def test_docs_page_serves_swagger_ui_from_local_static_files(db):
 
 @pytest.mark.parametrize("path", ["/api/schema/", "/api/docs/"])
 def test_docs_open_for_a_logged_in_browser_following_a_link_from_elsewhere(alice, path):
-    browser = Client()
-    browser.force_login(alice)
+    browser = logged_in(alice)
 
     response = browser.get(path, headers={"Sec-Fetch-Site": "cross-site"})
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from tests.conftest import decode
-from tests.helpers import parse_iso
+from tests.helpers import logged_in, parse_iso
 from tokens.credentials import DEMO_VALUES, DEMO_WARNING
 from tokens.models import GrantRule, Room, RoomAccess, TokenEvent
 
@@ -146,8 +146,7 @@ def test_me_without_authentication_is_refused(alice, alice_in_room):
 
 
 def test_me_works_with_a_browser_session(alice, alice_in_room):
-    browser = Client()
-    browser.force_login(alice)
+    browser = logged_in(alice)
     response = browser.get("/api/me/")
     assert response.status_code == 200
     assert response.json()["identity"] == "alice"
@@ -252,8 +251,7 @@ def test_home_page_sends_anonymous_visitors_to_log_in(db):
 def test_home_page_shows_alices_identity_and_rooms(
     alice, alice_in_room, alice_tomorrow, alice_ended
 ):
-    browser = Client()
-    browser.force_login(alice)
+    browser = logged_in(alice)
     response = browser.get("/")
     assert response.status_code == 200
     page = response.content.decode()
@@ -268,16 +266,14 @@ def test_home_page_shows_alices_identity_and_rooms(
 
 
 def test_home_page_tells_a_user_without_rules_to_ask_staff(bob):
-    browser = Client()
-    browser.force_login(bob)
+    browser = logged_in(bob)
     page = browser.get("/").content.decode()
     assert "<code>bob</code>" in page
     assert "You have no grants yet" in page
 
 
 def test_home_page_shows_the_demo_warning(alice, demo):
-    browser = Client()
-    browser.force_login(alice)
+    browser = logged_in(alice)
     assert DEMO_WARNING in browser.get("/").content.decode()
 
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from tests.conftest import PASSWORD, api_token_for, decode
-from tests.helpers import page_csrf_token, twilio
+from tests.helpers import logged_in, page_csrf_token, twilio
 from tokens import errors
 from tokens.limits import throttles
 from tokens.models import GrantRule, Room, RoomAccess, TokenEvent, User
@@ -325,8 +325,7 @@ def test_post_with_session_and_csrf_token_issues_a_token(alice_in_room, session_
 
 
 def test_get_with_session_issues_a_token(alice_in_room):
-    browser = Client()
-    browser.force_login(alice_in_room.user)
+    browser = logged_in(alice_in_room.user)
 
     body, _, claims = assert_issued(browser.get("/token", {"room": "standup"}))
 
@@ -737,8 +736,7 @@ def test_session_request_from_another_site_is_refused_before_anything(
 
 @pytest.mark.parametrize("site", ["same-origin", "none", None])
 def test_session_request_from_the_sites_own_pages_works(alice_in_room, site):
-    browser = Client()
-    browser.force_login(alice_in_room.user)
+    browser = logged_in(alice_in_room.user)
     headers = {"Sec-Fetch-Site": site} if site else {}
 
     assert_issued(browser.get("/token", {"room": "standup"}, headers=headers))
@@ -761,8 +759,7 @@ def test_cross_site_request_without_a_session_is_401(db):
 
 
 def test_me_from_another_site_with_a_session_is_refused(alice):
-    browser = Client()
-    browser.force_login(alice)
+    browser = logged_in(alice)
 
     response = browser.get("/api/me/", headers={"Sec-Fetch-Site": "cross-site"})
 
@@ -772,8 +769,7 @@ def test_me_from_another_site_with_a_session_is_refused(alice):
 
 def test_session_post_from_another_site_in_an_older_browser_is_refused(alice_in_room):
     """No Sec-Fetch-Site (Safari before 16.4): the Origin of the POST tells."""
-    browser = Client()
-    browser.force_login(alice_in_room.user)
+    browser = logged_in(alice_in_room.user)
 
     response = browser.post(
         "/token", {"room": "standup"}, headers={"Origin": "https://evil.example"}

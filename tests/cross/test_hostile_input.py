@@ -19,7 +19,7 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from tests.conftest import PASSWORD, api_token_for, decode
-from tests.helpers import assert_error_shape, bearer, page_csrf_token, twilio
+from tests.helpers import assert_error_shape, bearer, logged_in, page_csrf_token, twilio
 from tokens.limits import throttles
 from tokens.logs import JsonFormatter
 from tokens.models import ApiToken, GrantRule, Room, TokenEvent, User
@@ -881,8 +881,7 @@ def test_login_with_a_malformed_origin_is_refused_as_another_sites(
 def test_session_request_with_a_malformed_origin_is_refused(
     alice, origin, method, path
 ):
-    browser = Client()
-    browser.force_login(alice)
+    browser = logged_in(alice)
 
     response = getattr(browser, method)(path, HTTP_ORIGIN=origin)
 
