@@ -11,6 +11,7 @@ from django.utils import timezone
 from knox.models import AbstractAuthToken
 
 from tokens import identity, policy
+from tokens.twilio.room_settings import TwilioRoomFields
 
 validate_room_name = RegexValidator(
     r"\A[A-Za-z0-9][A-Za-z0-9_.-]{0,127}\Z",
@@ -144,7 +145,7 @@ class GrantRule(UserOrGroup):
         return f"Grants of {self.user or self.group}"
 
 
-class Room(models.Model):
+class Room(TwilioRoomFields):
     name = models.CharField(
         "unique name",
         max_length=128,
@@ -270,12 +271,15 @@ class TokenEvent(models.Model):
 # The rooms wing's models live in their own module; imported here so the
 # app has one set of migrations.
 from tokens.twilio.models import (  # noqa: E402
+    Eviction,
     ParticipantSession,
     TwilioRoom,
+    WorkerLease,
 )
 
 __all__ = [
     "ApiToken",
+    "Eviction",
     "GrantRule",
     "ParticipantSession",
     "Room",
@@ -283,4 +287,5 @@ __all__ = [
     "TokenEvent",
     "TwilioRoom",
     "User",
+    "WorkerLease",
 ]

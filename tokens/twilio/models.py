@@ -94,3 +94,81 @@ class ParticipantSession(models.Model):
 
     def __str__(self) -> str:
         return f"{self.identity} in {self.twilio_room.unique_name}"
+
+
+class Eviction(models.Model):
+    """The decision to remove one participant connection, and its outcome.
+
+    One row a session (a OneToOne): whatever the worker restarts or retries,
+    nobody is removed twice. `removed_at` empty: still due, retried after
+    `next_attempt_at`.
+    """
+
+    WINDOW_ENDED = "window_ended"
+    ACCESS_REVOKED = "access_revoked"
+    ROOM_INACTIVE = "room_inactive"
+    USER_INACTIVE = "user_inactive"
+    GRANT_REMOVED = "grant_removed"
+    UNKNOWN_IDENTITY = "unknown_identity"
+    REASONS = [
+        (WINDOW_ENDED, "the access window ended"),
+        (ACCESS_REVOKED, "room access was revoked or changed"),
+        (ROOM_INACTIVE, "the room was deactivated"),
+        (USER_INACTIVE, "the user was deactivated"),
+        (GRANT_REMOVED, "the user's video grant was removed"),
+        (UNKNOWN_IDENTITY, "the identity is no user of this server"),
+    ]
+    STAFF = "staff"  # "remove this participant" in the admin
+
+    session = models.OneToOneField(
+        ParticipantSession, on_delete=models.CASCADE, related_name="eviction"
+    )
+    reason = models.CharField(max_length=32, choices=[*REASONS, (STAFF, "staff")])
+    access_ended_at = models.DateTimeField(
+        help_text="When access ended: the eviction is late from this moment."
+    )
+    decided_at = models.DateTimeField()
+    removed_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=64, blank=True)
+    staff_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Who removed the participant, for a staff removal.",
+    )
+
+    class Meta:
+        ordering = ["-decided_at"]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=Q(removed_at__isnull=True),
+                name="eviction_due",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.session.identity}: {self.reason}"
+
+
+class WorkerLease(models.Model):
+    """Who runs the enforcement worker now: one row a name, held until
+    `expires_at` and renewed by its holder; a dead holder's lease simply
+    expires, and another worker takes it."""
+
+    name = models.CharField(max_length=64, primary_key=True)
+    holder = models.CharField(max_length=128, blank=True)
+    expires_at = models.DateTimeField()
+    heartbeat_at = models.DateTimeField(help_text="The holder's last pass.")
+    wake_requested_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Set by staff actions that remove access: act now.",
+    )
+
+    def __str__(self) -> str:
+        return f"{self.name} held by {self.holder or 'nobody'}"

@@ -20,6 +20,7 @@ from tokens.credentials import TwilioCredentials
 from tokens.errors import TwilioUnavailable
 from tokens.twilio.conf import RestOptions
 from tokens.twilio.http import RoomsHttpClient
+from tokens.twilio.room_settings import RoomSettings
 
 ROOM_EXISTS = 53113  # an in-progress room already has this unique name
 ROOM_STATUS_INVALID = 53112  # e.g. completing a room that is not in progress
@@ -32,18 +33,6 @@ class TwilioRefused(Exception):
     def __init__(self, action: str, status: int | None, code: int | None) -> None:
         super().__init__(f"Twilio refused to {action}: status {status}, code {code}")
         self.status, self.code = status, code
-
-
-@dataclass(frozen=True)
-class RoomSettings:
-    """What a server may fix when it creates a room (None: Twilio's default)."""
-
-    type: str = "group"
-    max_participants: int | None = None
-    max_participant_duration: int | None = None  # seconds, 600..86400
-    empty_room_timeout: int | None = None  # minutes, 1..60
-    unused_room_timeout: int | None = None  # minutes, 1..60
-    record_participants_on_connect: bool | None = None
 
 
 @dataclass(frozen=True)
