@@ -6,6 +6,7 @@ change_form.html), the URLs of room_actions.py, and the warning of
 removals.py when a save ends someone's access.
 """
 
+from django.contrib import admin
 from django.urls import path, reverse
 from django.utils.html import format_html
 
@@ -18,7 +19,7 @@ def _admin_view(model_admin, view):
     )
 
 
-class LiveRoomPage:
+class LiveRoomPage(admin.ModelAdmin):
     """RoomAdmin: whether the room is live, who is in it, what happened."""
 
     def get_urls(self):
@@ -33,7 +34,7 @@ class LiveRoomPage:
                 _admin_view(self, room_actions.remove_participant),
                 name="tokens_room_remove",
             ),
-            *super().get_urls(),  # type: ignore[misc]
+            *super().get_urls(),
         ]
 
     def live_panels(self, request, room) -> list[tuple[str, str]]:
@@ -59,15 +60,15 @@ class LiveRoomPage:
         extra = dict(extra_context or {})
         if room is not None and self.has_view_permission(request, room):
             extra["live_panels"] = self.live_panels(request, room)
-        return super().change_view(request, object_id, form_url, extra)  # type: ignore[misc]
+        return super().change_view(request, object_id, form_url, extra)
 
     def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)  # type: ignore[misc]
+        super().save_related(request, form, formsets, change)
         if change and (form.has_changed() or any(f.has_changed() for f in formsets)):
             removals.warn_removals(request, removals.candidates(rooms=[form.instance]))
 
 
-class RoomsNowOnUser:
+class RoomsNowOnUser(admin.ModelAdmin):
     """UserAdmin: the rooms the user is connected to now."""
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
@@ -75,24 +76,24 @@ class RoomsNowOnUser:
         extra = dict(extra_context or {})
         if user is not None and request.user.has_perm(room_live.SESSIONS_PERMISSION):
             extra["live_panels"] = [("In rooms now", room_live.rooms_of(request, user))]
-        return super().change_view(request, object_id, form_url, extra)  # type: ignore[misc]
+        return super().change_view(request, object_id, form_url, extra)
 
     def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)  # type: ignore[misc]
+        super().save_related(request, form, formsets, change)
         if change and (form.has_changed() or any(f.has_changed() for f in formsets)):
             removals.warn_removals(request, removals.candidates(users=[form.instance]))
 
 
-class RoomsNowOnGroup:
+class RoomsNowOnGroup(admin.ModelAdmin):
     """GroupAdmin: a change to a group's rules or access warns of removals."""
 
     def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)  # type: ignore[misc]
+        super().save_related(request, form, formsets, change)
         if change and (form.has_changed() or any(f.has_changed() for f in formsets)):
             removals.warn_removals(request, removals.candidates(groups=[form.instance]))
 
 
-class AccessChanges:
+class AccessChanges(admin.ModelAdmin):
     """RoomAccessAdmin: saving or deleting a row warns of the removals it causes.
 
     The people the row concerned before the change and after it: moving a
@@ -102,17 +103,17 @@ class AccessChanges:
     def save_model(self, request, obj, form, change):
         row = type(obj).objects.filter(pk=obj.pk)
         before = removals.under_access(row) if change else []
-        super().save_model(request, obj, form, change)  # type: ignore[misc]
+        super().save_model(request, obj, form, change)
         if change:
             both = {s.pk: s for s in [*before, *removals.under_access(row)]}
             removals.warn_removals(request, both.values())
 
     def delete_model(self, request, obj):
         concerned = removals.under_access(type(obj).objects.filter(pk=obj.pk))
-        super().delete_model(request, obj)  # type: ignore[misc]
+        super().delete_model(request, obj)
         removals.warn_removals(request, concerned)
 
     def delete_queryset(self, request, queryset):
         concerned = removals.under_access(queryset)
-        super().delete_queryset(request, queryset)  # type: ignore[misc]
+        super().delete_queryset(request, queryset)
         removals.warn_removals(request, concerned)

@@ -42,6 +42,11 @@ def _link(request, permission: str, url_name: str, pk, text) -> str:
     return format_html('<a href="{}">{}</a>', reverse(url_name, args=[pk]), text)
 
 
+def _admitted(session: ParticipantSession):
+    """The pk of the issued token event connected_in() found, or None."""
+    return getattr(session, "admitted_by", None)
+
+
 def _removal(session: ParticipantSession) -> str:
     eviction = getattr(session, "eviction", None)
     if eviction is None:
@@ -95,8 +100,8 @@ def connected_table(request, room, *, may_remove: bool) -> str:
                     request,
                     "tokens.view_tokenevent",
                     "admin:tokens_tokenevent_change",
-                    s.admitted_by,
-                    "token" if s.admitted_by else "none found",
+                    _admitted(s),
+                    "token" if _admitted(s) else "none found",
                 ),
                 _removal(s),
                 _remove_button(room, s) if may_remove and not _removal(s) else "",
