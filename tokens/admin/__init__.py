@@ -6,7 +6,11 @@ apps.TokenAdminConfig, not here: Django imports site.py while it builds
 grants.py hold the bulk actions, views.py the staff pages (effective access,
 Twilio configuration, audit CSV), accounts.py who may change which account,
 columns.py clipped list columns, site.py the admin site with the login
-lockout.
+lockout. rooms.py registers the Twilio rooms, sessions and evictions
+(read-only); room_live.py renders a room's and a user's live panels,
+room_actions.py ends a room or removes a participant through Twilio,
+live_pages.py mixes both into the room and user admins, and removals.py
+warns when a change ends a connected participant's access.
 
 May import: every wing below it (issuing, limits, web's login forms), models.
 Nothing imports it but Django and the URL configuration.

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.template.response import TemplateResponse
 from django.utils import timezone
 
+from tokens.admin import removals
 from tokens.models import ApiToken, Room, RoomAccess
 
 
@@ -126,14 +127,17 @@ def revoke_room_access(modeladmin, request, queryset):
     field = _owner_field(queryset)
 
     def apply(data):
-        deleted, _ = RoomAccess.objects.filter(
+        rows = RoomAccess.objects.filter(
             room=data["room"], **{f"{field}__in": queryset}
-        ).delete()
+        )
+        concerned = removals.under_access(rows)
+        deleted, _ = rows.delete()
         modeladmin.message_user(
             request,
             f"Revoked {deleted} access row(s) to {data['room']}.",
             messages.SUCCESS,
         )
+        removals.warn_removals(request, concerned)
 
     return _with_form(
         modeladmin,
@@ -162,10 +166,12 @@ def revoke_api_sessions(modeladmin, request, queryset):
     permissions=["change"],
 )
 def deactivate_rooms(modeladmin, request, queryset):
+    rooms = list(queryset.values_list("pk", flat=True))
     changed = queryset.update(active=False)
     modeladmin.message_user(
         request, f"Deactivated {changed} room(s).", messages.SUCCESS
     )
+    removals.warn_removals(request, removals.candidates(rooms=rooms))
 
 
 @admin.action(description="Activate the selected rooms", permissions=["change"])
@@ -180,6 +186,7 @@ def activate_rooms(modeladmin, request, queryset):
 )
 def end_access_now(modeladmin, request, queryset):
     now = timezone.now()
+    concerned = removals.under_access(queryset)
     with transaction.atomic():
         # A window that has not started yet cannot end before it starts: drop it.
         not_started = queryset.filter(starts_at__gt=now)
@@ -190,3 +197,4 @@ def end_access_now(modeladmin, request, queryset):
         f"Ended {ended} and removed {dropped} future access row(s).",
         messages.SUCCESS,
     )
+    removals.warn_removals(request, concerned)

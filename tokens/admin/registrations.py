@@ -13,6 +13,12 @@ from tokens.admin import actions as admin_actions
 from tokens.admin import grants as admin_grants
 from tokens.admin import views as admin_views
 from tokens.admin.accounts import GroupPrivileges, UserPrivileges
+from tokens.admin.live_pages import (
+    AccessChanges,
+    LiveRoomPage,
+    RoomsNowOnGroup,
+    RoomsNowOnUser,
+)
 from tokens.models import ApiToken, GrantRule, Room, RoomAccess, TokenEvent, User
 
 
@@ -63,7 +69,12 @@ class ApiTokenInline(admin.TabularInline):
 
 
 @admin.register(User)
-class UserAdmin(UserPrivileges, admin_actions.AccessActionPermissions, BaseUserAdmin):
+class UserAdmin(
+    RoomsNowOnUser,
+    UserPrivileges,
+    admin_actions.AccessActionPermissions,
+    BaseUserAdmin,
+):
     fieldsets = (
         *BaseUserAdmin.fieldsets,  # type: ignore[misc]  # set, not None
         ("Twilio", {"fields": ["twilio_identity"]}),
@@ -113,7 +124,10 @@ admin.site.unregister(Group)
 
 @admin.register(Group)
 class GroupAdmin(
-    GroupPrivileges, admin_actions.AccessActionPermissions, BaseGroupAdmin
+    RoomsNowOnGroup,
+    GroupPrivileges,
+    admin_actions.AccessActionPermissions,
+    BaseGroupAdmin,
 ):
     inlines = [GrantRuleInline, UserRoomAccessInline]
     actions = [
@@ -124,7 +138,7 @@ class GroupAdmin(
 
 
 @admin.register(Room)
-class RoomAdmin(admin.ModelAdmin):
+class RoomAdmin(LiveRoomPage, admin.ModelAdmin):
     list_display = ["name", "display_name", "active", "created_at"]
     list_filter = ["active"]
     search_fields = ["name", "display_name"]
@@ -176,7 +190,7 @@ class ActiveNowFilter(admin.SimpleListFilter):
 
 
 @admin.register(RoomAccess)
-class RoomAccessAdmin(admin.ModelAdmin):
+class RoomAccessAdmin(AccessChanges, admin.ModelAdmin):
     actions = [admin_actions.end_access_now]
     list_display = ["room", "user", "group", "starts_at", "ends_at"]
     list_filter = [ActiveNowFilter, "room", "group"]

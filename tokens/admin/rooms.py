@@ -1,12 +1,15 @@
 """Managed rooms on Twilio in the admin: read-only, as the status callbacks said.
 
-Who is connected now and every past session, from tokens/twilio/models.py.
-Nothing here is edited by hand: the rows follow Twilio's signed callbacks.
+Who is connected now and every past session, from tokens/twilio/models.py,
+and the evictions (who was removed from a room, why, and whether Twilio
+confirmed it). Nothing here is edited by hand: the rows follow Twilio's
+signed callbacks, the enforcement worker and the room page's actions.
 """
 
 from django.contrib import admin
 
-from tokens.twilio.models import ParticipantSession, TwilioRoom
+from tokens.models import Room
+from tokens.twilio.models import Eviction, ParticipantSession, TwilioRoom
 
 
 class ReadOnly:
@@ -34,6 +37,34 @@ class ConnectedNowFilter(admin.SimpleListFilter):
         if self.value() == "no":
             return queryset.exclude(pk__in=connected)
         return queryset
+
+
+class RoomFilter(admin.SimpleListFilter):
+    """The sessions of one managed room, linked from its page (?room=<id>).
+
+    Offers only the room chosen: a choice of every room would list them all
+    on each page.
+    """
+
+    title = "room"
+    parameter_name = "room"
+
+    def lookups(self, request, model_admin):
+        value = self.value()
+        if not (value and value.isascii() and value.isdigit()):
+            return []
+        return [
+            (value, name)
+            for name in Room.objects.filter(pk=value).values_list("name", flat=True)
+        ]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value is None:
+            return queryset
+        if not (value.isascii() and value.isdigit()):
+            return queryset.none()
+        return queryset.filter(twilio_room__room=value)
 
 
 class SessionInline(ReadOnly, admin.TabularInline):
@@ -68,6 +99,49 @@ class ParticipantSessionAdmin(ReadOnly, admin.ModelAdmin):
         "disconnected_at",
         "duration",
     ]
-    list_filter = [ConnectedNowFilter, "connected_at"]
+    list_filter = [ConnectedNowFilter, RoomFilter, "connected_at"]
     search_fields = ["identity", "twilio_room__unique_name", "=participant_sid"]
     list_select_related = ["user", "twilio_room"]
+
+
+class RemovedFilter(admin.SimpleListFilter):
+    title = "removed"
+    parameter_name = "removed"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Removed"), ("no", "Pending")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(removed_at__isnull=False)
+        if self.value() == "no":
+            return queryset.filter(removed_at__isnull=True)
+        return queryset
+
+
+@admin.register(Eviction)
+class EvictionAdmin(ReadOnly, admin.ModelAdmin):
+    """Who was removed from a room and why: part of the audit log."""
+
+    list_display = [
+        "identity",
+        "room",
+        "reason",
+        "access_ended_at",
+        "decided_at",
+        "removed_at",
+        "attempts",
+        "last_error",
+    ]
+    list_filter = ["reason", RemovedFilter]
+    search_fields = ["session__identity", "session__twilio_room__unique_name"]
+    list_select_related = ["session__twilio_room", "staff_user"]
+    date_hierarchy = "decided_at"
+
+    @admin.display(description="identity", ordering="session__identity")
+    def identity(self, obj):
+        return obj.session.identity
+
+    @admin.display(description="room", ordering="session__twilio_room__unique_name")
+    def room(self, obj):
+        return obj.session.twilio_room.unique_name

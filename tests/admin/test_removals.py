@@ -1,0 +1,176 @@
+"""A change that ends a connected participant's access says so on the page."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.messages import get_messages
+from django.utils import timezone
+
+from tests.helpers import admin_url, form_data
+from tests.standins.twilio_webhook_posts import event, joined, send
+from tokens import policy
+from tokens.admin.removals import may_stay
+from tokens.models import Room, RoomAccess, User, WorkerLease
+
+ONE = (
+    "1 connected participant(s) lose access with this change and are being "
+    "removed from their rooms by the enforcement worker."
+)
+NOON = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def connected(db, tokens, alice):
+    """alice in standup now, under a room access row of hers."""
+    room = Room.objects.create(name="standup")
+    RoomAccess.objects.create(
+        room=room, user=alice, ends_at=timezone.now() + timedelta(hours=1)
+    )
+    send(tokens, event("room-created", "09:59:00"), joined())
+    return room
+
+
+def warnings(response) -> list[str]:
+    return [
+        str(m) for m in get_messages(response.wsgi_request) if m.level_tag == "warning"
+    ]
+
+
+def save(client, model, obj, **changes):
+    url = admin_url(model, "change", obj.pk)
+    data = {**form_data(client.get(url)), **changes}
+    data = {k: v for k, v in data.items() if v is not None}  # None: unticked
+    response = client.post(url, data)
+    assert response.status_code == 302, response.content[:2000]
+    return response
+
+
+def test_deactivating_a_room_on_its_page_warns_of_the_removals(staff, connected):
+    response = save(staff, Room, connected, active=None)
+
+    assert warnings(response) == [ONE]
+
+
+def test_editing_a_room_without_changing_access_warns_nothing(staff, connected):
+    response = save(staff, Room, connected, display_name="Stand-up")
+
+    assert warnings(response) == []
+
+
+def test_deactivating_a_user_warns_of_the_removals(staff, connected, alice):
+    response = save(staff, User, alice, is_active=None)
+
+    assert warnings(response) == [ONE]
+
+
+def test_deleting_the_access_row_warns_of_the_removal(staff, connected):
+    row = RoomAccess.objects.get()
+
+    response = staff.post(admin_url(RoomAccess, "delete", row.pk), {"post": "yes"})
+
+    assert warnings(response) == [ONE]
+
+
+def test_deleting_one_of_two_open_windows_warns_nothing(staff, connected, alice, team):
+    RoomAccess.objects.create(room=connected, group=team)
+    row = RoomAccess.objects.get(user=alice)
+
+    response = staff.post(admin_url(RoomAccess, "delete", row.pk), {"post": "yes"})
+
+    assert warnings(response) == []
+
+
+def test_moving_the_access_row_to_another_room_warns_of_the_removal(staff, connected):
+    row = RoomAccess.objects.get()
+    other = Room.objects.create(name="other")
+
+    response = save(staff, RoomAccess, row, room=str(other.pk))
+
+    assert warnings(response) == [ONE]
+
+
+def test_the_bulk_room_deactivation_warns_of_the_removals(staff, connected):
+    response = staff.post(
+        admin_url(Room, "changelist"),
+        {"action": "deactivate_rooms", ACTION_CHECKBOX_NAME: [connected.pk]},
+    )
+
+    assert warnings(response) == [ONE]
+
+
+def test_ending_access_now_warns_of_the_removals_and_wakes_the_worker(staff, connected):
+    now = timezone.now()
+    WorkerLease.objects.create(
+        name="enforce_access", holder="w1", expires_at=now, heartbeat_at=now
+    )
+    row = RoomAccess.objects.get()
+
+    response = staff.post(
+        admin_url(RoomAccess, "changelist"),
+        {"action": "end_access_now", ACTION_CHECKBOX_NAME: [row.pk]},
+    )
+
+    assert warnings(response) == [ONE]
+    assert WorkerLease.objects.get().wake_requested_at is not None
+
+
+def test_revoking_room_access_from_users_warns_of_the_removals(staff, connected, alice):
+    response = staff.post(
+        admin_url(User, "changelist"),
+        {
+            "action": "revoke_room_access",
+            ACTION_CHECKBOX_NAME: [alice.pk],
+            "room": connected.pk,
+            "apply": "1",
+        },
+    )
+
+    assert warnings(response) == [ONE]
+    assert not RoomAccess.objects.exists()
+
+
+def test_a_change_that_concerns_nobody_connected_warns_nothing(staff, connected, bob):
+    response = save(staff, User, bob, is_active=None)
+
+    assert warnings(response) == []
+
+
+# --- the policy behind the count, no database -----------------------------------
+
+
+def subject(*windows, video="listed", active=True, superuser=False):
+    return policy.Subject(
+        identity="alice",
+        is_superuser=superuser,
+        rules=(policy.Rule("personal", video=video),),
+        room=policy.RoomState("standup", known=True, active=active, windows=windows),
+    )
+
+
+@pytest.mark.parametrize(
+    ("now", "stays"),
+    [
+        (NOON - timedelta(seconds=1), True),
+        (NOON, False),
+        (NOON + timedelta(seconds=1), False),
+    ],
+)
+def test_a_listed_room_user_stays_until_the_window_ends(now, stays):
+    window = policy.Window("personal", ends_at=NOON)
+
+    assert may_stay(subject(window), now=now) is stays
+
+
+@pytest.mark.parametrize(
+    ("case", "stays"),
+    [
+        (subject(video="any"), True),
+        (subject(video="any", active=False), False),
+        (subject(policy.Window("personal"), video="none"), False),
+        (subject(superuser=True, video="none"), True),
+        (subject(), False),
+    ],
+)
+def test_who_may_stay_in_a_room(case, stays):
+    assert may_stay(case, now=NOON) is stays
