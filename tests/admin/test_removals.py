@@ -174,3 +174,24 @@ def test_a_listed_room_user_stays_until_the_window_ends(now, stays):
 )
 def test_who_may_stay_in_a_room(case, stays):
     assert may_stay(case, now=NOON) is stays
+
+
+def test_lowering_video_with_the_bulk_grant_action_warns_of_the_removal(
+    staff, connected, alice
+):
+    data = {
+        "action": "change_grants",
+        ACTION_CHECKBOX_NAME: [alice.pk],
+        **dict.fromkeys(
+            ("voice_outgoing", "voice_incoming", "chat", "sync", "max_ttl"), ""
+        ),
+        "seconds": "",
+        "video": "none",
+        "apply": "1",
+        "confirm": "1",
+    }
+
+    response = staff.post(admin_url(User, "changelist"), data)
+
+    assert alice.grant_rule.__class__.objects.get(user=alice).video == "none"
+    assert warnings(response) == [ONE]

@@ -16,6 +16,7 @@ from django.db.models import Field
 from django.template.response import TemplateResponse
 
 from tokens import policy
+from tokens.admin import removals
 from tokens.admin.actions import _owner_field, _with_form
 from tokens.models import GrantRule
 
@@ -193,6 +194,9 @@ def _apply(modeladmin, request, queryset, wanted: dict) -> None:
         f"Changed the grants of {len(changes)} {field_name}(s).",
         messages.SUCCESS,
     )
+    owners = [change.owner for change in changes]
+    concerned = removals.candidates(**{f"{field_name}s": owners})
+    removals.warn_removals(request, concerned)
 
 
 @admin.action(
