@@ -5,8 +5,9 @@ apps.TokenAdminConfig, not here: Django imports site.py while it builds
 `admin.site`, and the registrations need that site built). actions.py and
 grants.py hold the bulk actions, views.py the staff pages (effective access,
 Twilio configuration, audit CSV), accounts.py who may change which account,
-columns.py clipped list columns, site.py the admin site with the login
-lockout.
+columns.py clipped list columns, twilio_create.py the Room page's "On
+Twilio" settings and "Create on Twilio now", site.py the admin site with
+the login lockout.
 
 May import: every wing below it (issuing, limits, web's login forms), models.
 Nothing imports it but Django and the URL configuration.

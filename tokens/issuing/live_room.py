@@ -20,9 +20,11 @@ from tokens.twilio.rooms import ensure_live
 logger = logging.getLogger(__name__)
 
 
-def make_live(name: str, *, credentials: TwilioCredentials, now: datetime) -> None:
+def make_live(
+    name: str | None, *, credentials: TwilioCredentials, now: datetime
+) -> None:
     """Create (or adopt) the managed room `name` on Twilio, within the wait."""
-    if not rooms_enforced():
+    if not name or not rooms_enforced():
         return
     room = Room.objects.filter(name=name).first()
     if room is None:  # deleted since the subject was read: nothing to create
