@@ -142,6 +142,14 @@ def standup(db):
 
 
 @pytest.fixture
+def rooms_not_enforced(settings):
+    """Rooms not followed on Twilio (no TOKENSERVER_PUBLIC_URL): /token signs
+    as before issue 15 and never asks Twilio for a room. For the tests of
+    who gets which token; tests/twilio/test_rooms.py has the enforced path."""
+    settings.TOKENSERVER_PUBLIC_URL = ""
+
+
+@pytest.fixture
 def tokens(settings):
     """The Twilio auth tokens the Video webhook accepts: primary, secondary."""
     return settings.TWILIO_AUTH_TOKEN, settings.TWILIO_AUTH_TOKEN_SECONDARY

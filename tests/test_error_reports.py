@@ -18,6 +18,9 @@ from tests.conftest import PASSWORD, api_token_for
 from tests.helpers import twilio
 from tokens.models import ApiToken
 
+# Who gets which token: rooms are not followed on Twilio here.
+pytestmark = pytest.mark.usefixtures("rooms_not_enforced")
+
 # Made at run time: a DEBUG page quotes the source lines around each frame.
 REDIS_PASSWORD = f"redis-{secrets.token_hex(8)}"
 DB_PASSWORD = f"db-{secrets.token_hex(8)}"

@@ -10,6 +10,7 @@ from tokens.policy import (
     VIDEO_LISTED,
     VIDEO_NONE,
     Capabilities,
+    Decision,
     Limits,
     Params,
     Permitted,
@@ -21,6 +22,7 @@ from tokens.policy import (
     configured_grants,
     decide,
     max_ttl,
+    needs_live_room,
 )
 
 NOW = datetime(2025, 3, 14, 12, 0, 0, tzinfo=UTC)
@@ -954,3 +956,23 @@ def test_a_default_ttl_set_below_the_minimum_still_gives_a_valid_token(default_t
     limits = Limits(default_ttl=default_ttl, default_max_ttl=3600)
     decision = run(subject(rule(chat=True)), params(), limits=limits)
     assert decision.ttl == 180
+
+
+@pytest.mark.parametrize(
+    ("room", "decided_room", "grants", "expected"),
+    [
+        (RoomState(name=ROOM, known=True, active=True), ROOM, ("video",), True),
+        (RoomState(name=ROOM, known=True, live=True), ROOM, ("video",), False),
+        (UNKNOWN_ROOM, ROOM, ("video",), False),
+        (None, None, ("video",), False),
+        (RoomState(name=ROOM, known=True), None, ("chat",), False),
+    ],
+    ids=["managed-not-live", "known-live", "unmanaged", "no-room", "no-video"],
+)
+def test_only_a_managed_room_not_known_live_must_be_made_live_first(
+    room, decided_room, grants, expected
+):
+    subject = Subject(identity="alice", room=room)
+    decision = Decision(grants=grants, ttl=600, expires_at=NOW, room=decided_room)
+
+    assert needs_live_room(subject, decision) is expected

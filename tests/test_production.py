@@ -17,6 +17,9 @@ from tests.helpers import FAKE_TWILIO, run_python, server_env
 from tokens.logs import JsonFormatter
 from tokens.models import TokenEvent
 
+# Who gets which token: rooms are not followed on Twilio here.
+pytestmark = pytest.mark.usefixtures("rooms_not_enforced")
+
 FRESH_ID = re.compile(r"[0-9a-f]{32}")
 REQUEST_LOGGER = "tokenserver.requests"
 APP_ORIGIN = "https://app.example.com"

@@ -88,11 +88,11 @@ class GrantNotConfigured(TokenRefused):
         super().__init__(detail)
 
 
-class TwilioUnavailable(exceptions.APIException):
+class TwilioUnavailable(TokenRefused):
     """Twilio's REST API failed or did not answer in time, after retries.
 
-    Not yet a TokenRefused: /token does not call Twilio yet. When it does
-    (room creation), make it one, so it is audited and in /token's schema.
+    A refusal of /token (recorded) when creating the token's room failed;
+    the worker and the staff actions meet it too.
     """
 
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE

@@ -56,6 +56,7 @@ class RoomState:
     known: bool = False
     active: bool = False
     windows: tuple[Window, ...] = ()
+    live: bool = False  # an in-progress Twilio room of this name is known
 
 
 @dataclass(frozen=True)
@@ -120,6 +121,19 @@ class Decision:
     room: str | None = None
     voice_outgoing: bool = False
     voice_incoming: bool = False
+
+
+def needs_live_room(subject: Subject, decision: Decision) -> bool:
+    """Whether the room must be made live on Twilio before the token: the
+    video grant names a room staff manage, with no in-progress room known."""
+    room = subject.room
+    return (
+        decision.room is not None
+        and "video" in decision.grants
+        and room is not None
+        and room.known
+        and not room.live
+    )
 
 
 def combine(rules: tuple[Rule, ...], *, is_superuser: bool) -> Permitted:

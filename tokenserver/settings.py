@@ -267,6 +267,8 @@ TOKENSERVER_PUBLIC_URL = env_origin("TOKENSERVER_PUBLIC_URL", require_https=not 
 TWILIO_API_BASE_URL = env_origin("TWILIO_API_BASE_URL", require_https=False)
 TWILIO_REST_TIMEOUT = env_seconds("TWILIO_REST_TIMEOUT", default=5.0)
 TWILIO_REST_RETRIES = env_int("TWILIO_REST_RETRIES", default=2, maximum=10)
+# The longest a /token waits for Twilio to create its room, retries included.
+TWILIO_ROOM_CREATE_WAIT = env_seconds("TWILIO_ROOM_CREATE_WAIT", default=5.0)
 
 TOKENSERVER_DEMO = env_bool("TOKENSERVER_DEMO", default=False)
 # Twilio refuses tokens that live longer than 24 hours.

@@ -265,6 +265,7 @@ def test_grant_room_access_gives_each_selected_user_the_window(
     assert not RoomAccess.objects.filter(user=charlie).exists()
 
 
+@pytest.mark.usefixtures("rooms_not_enforced")
 def test_granted_room_access_lets_the_user_get_a_video_token(staff, alice, room):
     token = api_token_for(alice)
     assert_refused_video(token, "standup", earlier=0)
@@ -420,6 +421,7 @@ def test_revoke_api_sessions_deletes_the_selected_users_sessions_only(
     assert me.json()["identity"] == "charlie"
 
 
+@pytest.mark.usefixtures("rooms_not_enforced")
 def test_deactivating_a_room_refuses_the_next_token_and_activating_restores_it(
     staff, alice_in_room
 ):
@@ -451,6 +453,7 @@ def test_deactivating_one_room_leaves_the_others_active(staff, room, other_room)
 # --- end access now ----------------------------------------------------------
 
 
+@pytest.mark.usefixtures("rooms_not_enforced")
 def test_end_access_now_ends_open_rows_drops_future_rows_keeps_ended_rows(
     staff, alice, alice_in_room, other_room
 ):
@@ -620,6 +623,7 @@ def test_audit_csv_export_follows_the_grant_filter(staff, events):
     ]
 
 
+@pytest.mark.usefixtures("rooms_not_enforced")
 def test_audit_csv_export_holds_the_jwt_hash_never_the_jwt(
     staff, alice_in_room, client_for
 ):

@@ -16,6 +16,9 @@ from tests.helpers import logged_in, parse_iso
 from tokens.credentials import DEMO_VALUES, DEMO_WARNING
 from tokens.models import GrantRule, Room, RoomAccess, TokenEvent
 
+# Who gets which token: rooms are not followed on Twilio here.
+pytestmark = pytest.mark.usefixtures("rooms_not_enforced")
+
 
 @pytest.fixture
 def retro(db):

@@ -28,6 +28,9 @@ if _missing:
 
 from playwright.sync_api import expect  # noqa: E402
 
+# Who gets which token: rooms are not followed on Twilio here.
+pytestmark = pytest.mark.usefixtures("rooms_not_enforced")
+
 # Screenshots for review go to test-results/screenshots (not tracked);
 # SCREENSHOT_DIR=docs/screenshots refreshes the ones the README shows.
 SCREENSHOTS = Path(

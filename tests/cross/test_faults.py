@@ -29,6 +29,9 @@ from tests.helpers import bearer, local_server_env, run_python
 from tokens import errors
 from tokens.models import ApiToken, RoomAccess, TokenEvent
 
+# Who gets which token: rooms are not followed on Twilio here.
+pytestmark = pytest.mark.usefixtures("rooms_not_enforced")
+
 LOGIN = "/api/auth/login/"
 UNAVAILABLE = "database_unavailable"
 # What the simulated driver says: it must never reach a client.

@@ -24,6 +24,9 @@ from tokens.limits import throttles
 from tokens.logs import JsonFormatter
 from tokens.models import ApiToken, GrantRule, Room, TokenEvent, User
 
+# Who gets which token: rooms are not followed on Twilio here.
+pytestmark = pytest.mark.usefixtures("rooms_not_enforced")
+
 TOKEN = "/token"
 ME = "/api/me/"
 LOGIN = "/api/auth/login/"

@@ -26,6 +26,9 @@ from tests.helpers import assert_error_shape, bearer
 from tokens import policy
 from tokens.models import ApiToken, GrantRule, TokenEvent, User
 
+# Who gets which token: rooms are not followed on Twilio here.
+pytestmark = pytest.mark.usefixtures("rooms_not_enforced")
+
 TOKEN = "/token"
 LOGIN = "/api/auth/login/"
 FORM = "application/x-www-form-urlencoded"

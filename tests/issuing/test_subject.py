@@ -14,6 +14,7 @@ from tokens import policy
 from tokens.issuing import subject
 from tokens.issuing.subject import access_rows, load_rules, load_subject
 from tokens.models import GrantRule, Room, RoomAccess, User
+from tokens.twilio.models import IN_PROGRESS, TwilioRoom
 
 START = datetime(2026, 11, 24, 9, 30, 15, 123000, tzinfo=UTC)
 
@@ -144,13 +145,25 @@ def test_on_postgresql_group_names_are_read_by_key_not_by_a_scan(alice, team):
     RoomAccess.objects.bulk_create(
         RoomAccess(room=room, group=groups[n]) for n, room in enumerate(rooms)
     )
+    now = datetime.now(UTC)
+    TwilioRoom.objects.bulk_create(  # past Twilio rooms, one live a name
+        TwilioRoom(
+            sid=f"RM{n:032}",
+            unique_name=f"r{n % 1000:04}",
+            status="in-progress" if n < 1000 else "completed",
+            status_since=now,
+        )
+        for n in range(3000)
+    )
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")  # as autovacuum would have, at this size
         sql = "EXPLAIN (FORMAT JSON) " + subject._RULES_SQL + subject._ROOM_SQL
-        cursor.execute(sql, [alice.pk, alice.pk, "r0001", alice.pk, alice.pk, "r0001"])
+        params = [alice.pk, alice.pk, "r0001", alice.pk, alice.pk, IN_PROGRESS]
+        cursor.execute(sql, [*params, "r0001"])
         plan = cursor.fetchone()[0]
     assert "auth_group" not in _scanned_whole(plan)
     assert "tokens_room" not in _scanned_whole(plan)
+    assert "tokens_twilioroom" not in _scanned_whole(plan)
 
 
 def _scanned_whole(plan) -> list[str]:
@@ -162,3 +175,21 @@ def _scanned_whole(plan) -> list[str]:
             found.append(node["Relation Name"])
         nodes += node.get("Plans", [])
     return found
+
+
+@pytest.mark.parametrize(
+    ("status", "live"), [(IN_PROGRESS, True), ("completed", False), (None, False)]
+)
+def test_the_room_is_live_only_with_an_in_progress_twilio_room(
+    alice, standup, status, live
+):
+    if status is not None:
+        TwilioRoom.objects.create(
+            sid="RM" + "3" * 32,
+            room=standup,
+            unique_name="standup",
+            status=status,
+            status_since=datetime.now(UTC),
+        )
+
+    assert load_subject(alice, room="standup").room.live is live

@@ -280,3 +280,31 @@ def test_no_secret_in_any_log_line_or_error(twilio_video, client, caplog):
     assert "retry in" in caplog.text  # the retries were logged
     for secret in SECRETS:
         assert all(secret not in text for text in texts)
+
+
+def test_a_deadline_bounds_every_request_of_the_client_together(twilio_video, sleeps):
+    options = RestOptions(
+        base_url=twilio_video.origin, timeout=2, retries=5, deadline=0.5
+    )
+    client = rest.make_client(CREDENTIALS, options, sleep=sleeps)
+    twilio_video.faults.hang(seconds=30)
+    started = time.monotonic()
+
+    with pytest.raises(TwilioUnavailable):
+        create(client)
+
+    assert time.monotonic() - started < 1.5
+    assert len(twilio_video.requests) == 1  # no retry fits in what is left
+
+
+def test_no_retry_is_waited_for_past_the_deadline(twilio_video, sleeps):
+    options = RestOptions(
+        base_url=twilio_video.origin, timeout=2, retries=5, deadline=2
+    )
+    client = rest.make_client(CREDENTIALS, options, sleep=sleeps, jitter=lambda: 1.0)
+    twilio_video.faults.fail(429, count=1, retry_after=3)
+
+    with pytest.raises(TwilioUnavailable):
+        create(client)
+
+    assert sleeps == []

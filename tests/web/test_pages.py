@@ -17,6 +17,9 @@ from tests.helpers import bearer, form_csrf_token, html_of, page_csrf_token, row
 from tokens.credentials import DEMO_WARNING
 from tokens.models import ApiToken, GrantRule, Room, RoomAccess, TokenEvent, User
 
+# Who gets which token: rooms are not followed on Twilio here.
+pytestmark = pytest.mark.usefixtures("rooms_not_enforced")
+
 # --- helpers -----------------------------------------------------------------
 
 

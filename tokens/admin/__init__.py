@@ -5,7 +5,8 @@ apps.TokenAdminConfig, not here: Django imports site.py while it builds
 `admin.site`, and the registrations need that site built). actions.py and
 grants.py hold the bulk actions, views.py the staff pages (effective access,
 Twilio configuration, audit CSV), accounts.py who may change which account,
-columns.py clipped list columns, site.py the admin site with the login
+columns.py clipped list columns, twilio_create.py the Room page's "On
+Twilio" settings and "Create on Twilio now", site.py the admin site with the login
 lockout. rooms.py registers the Twilio rooms, sessions and evictions
 (read-only); room_live.py renders a room's and a user's live panels,
 room_actions.py ends a room or removes a participant through Twilio,

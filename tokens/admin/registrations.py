@@ -11,6 +11,7 @@ from django.utils.html import format_html, format_html_join
 
 from tokens.admin import actions as admin_actions
 from tokens.admin import grants as admin_grants
+from tokens.admin import twilio_create
 from tokens.admin import views as admin_views
 from tokens.admin.accounts import GroupPrivileges, UserPrivileges
 from tokens.admin.live_pages import (
@@ -94,6 +95,12 @@ class UserAdmin(
         admin_grants.change_grants,
     ]
 
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if formfield is not None and db_field.name in twilio_create.TWILIO_FIELDS:
+            formfield.widget.attrs.update(twilio_create.limits(db_field))
+        return formfield
+
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
         if obj is None or not admin_views.may_see_effective_access(self, request, obj):
@@ -143,7 +150,27 @@ class RoomAdmin(LiveRoomPage, admin.ModelAdmin):
     list_filter = ["active"]
     search_fields = ["name", "display_name"]
     inlines = [RoomMembersInline]
-    actions = [admin_actions.deactivate_rooms, admin_actions.activate_rooms]
+    actions = [
+        admin_actions.deactivate_rooms,
+        admin_actions.activate_rooms,
+        twilio_create.create_on_twilio,
+    ]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if formfield is not None and db_field.name in twilio_create.TWILIO_FIELDS:
+            formfield.widget.attrs.update(twilio_create.limits(db_field))
+        return formfield
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = [
+            (None, {"fields": ["name", "display_name", "active"]}),
+            twilio_create.twilio_fieldset(),
+        ]
+        readonly = self.get_readonly_fields(request, obj)
+        if readonly:
+            fieldsets.append(("Audit", {"fields": readonly}))
+        return fieldsets
 
     def get_readonly_fields(self, request, obj=None):
         # The room's latest audit rows, only for staff who may read the log.

@@ -1,4 +1,5 @@
-"""Issue a token for an authenticated user: load, decide, sign, record."""
+"""Issue a token for an authenticated user: load, decide, make its room
+live on Twilio when it must be, sign, record."""
 
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -7,7 +8,7 @@ from typing import Any
 
 from tokens import errors, policy
 from tokens.credentials import TwilioCredentials
-from tokens.issuing import audit, signing
+from tokens.issuing import audit, live_room, signing
 from tokens.issuing.params import parse_token_params
 from tokens.issuing.subject import load_subject
 from tokens.models import User
@@ -42,6 +43,8 @@ def request_token(
             limits=limits,
             now=now,
         )
+        if policy.needs_live_room(subject, decision):
+            live_room.make_live(decision.room, credentials=credentials, now=now)
     except errors.TokenRefused as refusal:
         refuse(user=user, refusal=refusal, params=params, client=client, now=now)
         raise

@@ -9,13 +9,16 @@ from django.db.models import Q
 from tokens import policy
 from tokens.models import RoomAccess, User
 from tokens.rows import ModelColumns
+from tokens.twilio.models import IN_PROGRESS
 
 # The subject of a /token request (grant rules, the room, the access rows) is
 # read with one fixed statement instead of ORM querysets: building the two
 # querysets cost about 3 ms of CPU per request, more than the rest of the
 # request together (docs/performance.md). Rows: (kind, video, flag, outgoing,
 # incoming, chat, sync, max_ttl, group name, starts_at, ends_at); a rule's flag
-# is unused, a room's and an access row's is whether the room is active.
+# is unused, a room's and an access row's is whether the room is active; a
+# room's video column is the SID of its in-progress Twilio room, if known
+# (at most one: a partial unique index, which answers the subquery).
 # PostgreSQL types each column of a UNION from its branches in order, and two
 # leading NULLs make it text: the first branch gives the types.
 RULE, ROOM, ACCESS = 0, 1, 2
@@ -49,7 +52,9 @@ SELECT 2, NULL, room.active, NULL, NULL, NULL, NULL, NULL,
  WHERE room.name = %s AND (a.user_id = %s OR a.group_id IN (
      SELECT group_id FROM tokens_user_groups WHERE user_id = %s))
 UNION ALL
-SELECT 1, NULL, room.active, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+SELECT 1, (SELECT t.sid FROM tokens_twilioroom t
+            WHERE t.unique_name = room.name AND t.status = %s),
+       room.active, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
   FROM tokens_room room
  WHERE room.name = %s"""
 
@@ -60,7 +65,7 @@ def load_subject(user: User, *, room: str | None) -> policy.Subject:
     params: list[int | str] = [user.pk, user.pk]
     if room is not None:
         sql += _ROOM_SQL
-        params += [room, user.pk, user.pk, room]
+        params += [room, user.pk, user.pk, IN_PROGRESS, room]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
@@ -98,10 +103,12 @@ def _room(name: str, rows: list[tuple[Any, ...]]) -> policy.RoomState:
     found = [row for row in rows if row[0] != RULE]
     if not found:
         return policy.RoomState(name=name)
+    room_row = next(row for row in found if row[0] == ROOM)
     return policy.RoomState(
         name=name,
         known=True,
-        active=bool(found[0][2]),
+        active=bool(room_row[2]),
+        live=room_row[1] is not None,
         windows=tuple(
             policy.Window(
                 _source(row[8]),

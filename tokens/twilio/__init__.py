@@ -1,7 +1,8 @@
 """The rooms wing: what tokenserver does with Twilio beyond signing tokens.
 
 Owns the Twilio Video REST client (`http.py`, `rest.py`), the rooms
-settings as one value (`conf.py`), the signed status webhook (`webhooks.py`
+settings as one value (`conf.py`), managed rooms made live on Twilio by
+this server (`rooms.py`: `ensure_live`), the signed status webhook (`webhooks.py`
 parses and checks, `recording.py` writes, `views.py` answers), the Twilio
 state of managed rooms and participant sessions (`models.py`, imported by
 tokens/models.py so the app has one set of migrations) and their system

@@ -1,8 +1,9 @@
 """The rooms settings as one typed value, read at call time."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.conf import settings
+from django.urls import reverse
 
 
 @dataclass(frozen=True)
@@ -13,6 +14,9 @@ class RestOptions:
     timeout: float = 5.0
     retries: int = 2
     max_retry_wait: float = 10.0  # a longer Retry-After is not waited for
+    # At most this many seconds for every request of one client together,
+    # retries and waits included (None: only each request is bounded).
+    deadline: float | None = None
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,34 @@ def rest_options() -> RestOptions:
         timeout=settings.TWILIO_REST_TIMEOUT,
         retries=settings.TWILIO_REST_RETRIES,
     )
+
+
+def room_create_options() -> RestOptions:
+    """REST options for creating a room while a /token waits: the whole
+    create (retries, an adoption's fetch) within TWILIO_ROOM_CREATE_WAIT."""
+    wait = settings.TWILIO_ROOM_CREATE_WAIT
+    return replace(
+        rest_options(),
+        timeout=min(settings.TWILIO_REST_TIMEOUT, wait),
+        max_retry_wait=min(RestOptions.max_retry_wait, wait),
+        deadline=wait,
+    )
+
+
+def rooms_enforced() -> bool:
+    """Whether this server creates and follows its rooms on Twilio: the
+    webhook can be signed (TWILIO_AUTH_TOKEN, TOKENSERVER_PUBLIC_URL)."""
+    from tokens.twilio.checks import usable_auth_tokens
+
+    config = WebhookConfig(
+        public_url=settings.TOKENSERVER_PUBLIC_URL, auth_tokens=usable_auth_tokens()
+    )
+    return not config.missing
+
+
+def status_callback_url() -> str:
+    """Where Twilio posts a room's status callbacks: the public URL's."""
+    return settings.TOKENSERVER_PUBLIC_URL + reverse("twilio-video-status")
 
 
 def webhook_config() -> WebhookConfig:

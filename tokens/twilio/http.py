@@ -64,27 +64,49 @@ class RoomsHttpClient(TwilioHttpClient):
         *,
         sleep: Callable[[float], None] = time.sleep,
         jitter: Callable[[], float] = random.random,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         super().__init__(timeout=options.timeout)
         self.options = options
-        self.sleep, self.jitter = sleep, jitter
+        self.sleep, self.jitter, self.clock = sleep, jitter, clock
+        self._ends_at: float | None = None  # the deadline, from the first request
+
+    def _left(self) -> float | None:
+        """Seconds left before the deadline (None: no deadline)."""
+        if self.options.deadline is None:
+            return None
+        if self._ends_at is None:
+            self._ends_at = self.clock() + self.options.deadline
+        return self._ends_at - self.clock()
 
     def request(self, method, url, *args, **kwargs) -> Response:
         url = rewrite(url, self.options.base_url)
         where = f"{method.upper()} {urlsplit(url).path}"
+        failure, wait = "no time left", 1.0
         for attempt in range(self.options.retries + 1):
+            left = self._left()
+            if left is not None:
+                if left <= 0:
+                    break
+                kwargs["timeout"] = min(self.options.timeout, left)
             response, failure = self._attempt(method, url, args, kwargs)
             if failure is None and not is_retryable(response.status_code):
                 return response
             failure = failure or f"status {response.status_code}"
             wait = backoff(attempt, retry_after(response), self.jitter)
-            last = attempt == self.options.retries
-            if last or wait > self.options.max_retry_wait:
+            if self._gives_up(attempt, wait):
                 break
             logger.warning("twilio %s: %s, retry in %.2f s", where, failure, wait)
             self.sleep(wait)
         logger.error("twilio %s: %s, giving up", where, failure)
         raise TwilioUnavailable(retry_after=max(1, round(wait)))
+
+    def _gives_up(self, attempt: int, wait: float) -> bool:
+        """No retry: the last one was made, or the wait is too long."""
+        if attempt == self.options.retries or wait > self.options.max_retry_wait:
+            return True
+        left = self._left()
+        return left is not None and wait >= left
 
     def _attempt(self, method, url, args, kwargs):
         """(response, None), or (None, what went wrong) without a response."""

@@ -7,6 +7,8 @@ never undone: replaying a callback changes nothing, and a late
 participant-connected cannot reopen a session that already ended.
 """
 
+from datetime import datetime
+
 from django.db import transaction
 
 from tokens.models import Room, User
@@ -31,7 +33,7 @@ def record(callback: Callback, room: Room) -> None:
         if callback.event in PARTICIPANT_EVENTS:
             _session(callback, twilio_room)
         elif callback.event == "room-ended":
-            _end_room(twilio_room, callback)
+            end_room(twilio_room, callback.timestamp)
 
 
 def _initial_status(callback: Callback) -> str:
@@ -67,15 +69,17 @@ def _supersede(callback: Callback) -> None:
     for old in TwilioRoom.objects.select_for_update().filter(
         unique_name=callback.room_name, status=IN_PROGRESS
     ):
-        _end_room(old, callback)
+        end_room(old, callback.timestamp)
 
 
-def _end_room(twilio_room: TwilioRoom, callback: Callback) -> None:
+def end_room(twilio_room: TwilioRoom, at: datetime) -> None:
+    """The room ended at `at` (unless an end is known already): its
+    sessions still open end with it. Call it with the row locked."""
     if twilio_room.is_live:
         twilio_room.status = "completed"
-        twilio_room.status_since = callback.timestamp
+        twilio_room.status_since = at
     if twilio_room.ended_at is None:
-        twilio_room.ended_at = callback.timestamp
+        twilio_room.ended_at = at
         twilio_room.save()
     # Everyone still shown as connected left when the room ended.
     for session in twilio_room.sessions.connected():

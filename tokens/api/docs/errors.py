@@ -73,6 +73,11 @@ CODE_MEANINGS = {
     errors.RateLimitUnavailable.default_code: (
         "the cache holding the rate limits does not answer; try again shortly"
     ),
+    errors.TwilioUnavailable.default_code: (
+        "the room named is managed here and had to be created on Twilio "
+        "first, and Twilio failed or did not answer in time (recorded); "
+        "`Retry-After` says when to try again"
+    ),
     exceptions.UnsupportedMediaType.default_code: (
         "a body that is neither JSON nor a form"
     ),
@@ -93,6 +98,7 @@ EXAMPLE_DETAILS = {
         errors.TooManySessions,
         errors.LoginLocked,
         errors.RateLimitUnavailable,
+        errors.TwilioUnavailable,
         errors.CrossSiteRequest,
     )
 } | {

@@ -17,7 +17,8 @@ RETRY_AFTER = OpenApiParameter(
     location=OpenApiParameter.HEADER,
     description=(
         "Seconds to wait before trying again: on a 429 until the limit or "
-        f"lockout ends; on every 503 `{errors.RETRY_AFTER_SECONDS}`."
+        f"lockout ends; on every 503 `{errors.RETRY_AFTER_SECONDS}`, but "
+        "`twilio_unavailable`: what Twilio asked for or the backoff (at least 1)."
     ),
     response=[429, 503],
 )

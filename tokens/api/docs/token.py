@@ -29,6 +29,7 @@ TOKEN_ERRORS = {
     503: (
         errors.TwilioNotConfigured.default_code,
         errors.GrantNotConfigured.default_code,
+        errors.TwilioUnavailable.default_code,
         errors.RateLimitUnavailable.default_code,
     ),
 }
