@@ -5,6 +5,7 @@ from datetime import timedelta
 from urllib.parse import urlencode
 
 import pytest
+from django.middleware.csrf import CsrfViewMiddleware
 from django.test import Client
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -188,3 +189,33 @@ def test_login_from_another_site_needs_an_allowed_web_origin(
         assert response.status_code == 200, response.json()
     else:
         assert_refused(response, 403, "cross_site_request")
+
+
+# Django's private Origin check that from_other_site uses, as Django 5.2 has
+# it. A failure here means Django changed it: read the comment in
+# tokens/api/authentication.py before upgrading.
+
+
+@pytest.mark.parametrize(
+    ("origin", "verified"),
+    [
+        ("http://testserver", True),  # this host
+        ("https://tokens.example.com", True),  # listed
+        ("https://a.trusted.example", True),  # a listed wildcard
+        ("https://evil.example", False),
+        ("http://[", False),  # malformed
+    ],
+)
+def test_djangos_origin_check_still_answers_as_from_other_site_expects(
+    rf, settings, origin, verified
+):
+    settings.CSRF_TRUSTED_ORIGINS = [
+        "https://tokens.example.com",
+        "https://*.trusted.example",
+    ]
+    check = getattr(CsrfViewMiddleware, "_origin_verified", None)
+    assert check is not None, "Django removed CsrfViewMiddleware._origin_verified"
+
+    request = rf.post("/api/auth/login/", HTTP_ORIGIN=origin)
+
+    assert check(CsrfViewMiddleware(lambda request: None), request) is verified
