@@ -3,6 +3,9 @@ username and an address, through the API. The login page shares it:
 tests/web/test_login_page.py."""
 
 from django.core.cache import cache
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
+from django.core.cache.backends.locmem import LocMemCache
+from redis.exceptions import ConnectionError as RedisConnectionError
 from rest_framework.test import APIClient
 
 from tests.conftest import PASSWORD
@@ -124,3 +127,39 @@ def test_parallel_guesses_reach_the_password_check_only_up_to_the_limit():
 
     assert waits[:5] == [0] * 5
     assert all(wait > 0 for wait in waits[5:])
+
+
+class LockoutKeysFail(LocMemCache):
+    """A cache whose lockout counters do not answer, as when Redis fails
+    between the login throttle's check and the lockout's."""
+
+    def get_many(self, keys, version=None):
+        if any("login-failures" in key for key in keys):
+            raise RedisConnectionError("the cache does not answer")
+        return super().get_many(keys, version)
+
+
+def test_a_lockout_that_cannot_be_checked_refuses_the_login(alice, settings):
+    settings.CACHES = {
+        "default": {"BACKEND": f"{__name__}.LockoutKeysFail", "LOCATION": "lockout"}
+    }
+
+    response = api_login("alice")
+
+    assert_refused(response, 503, "rate_limit_unavailable")
+    assert response["Retry-After"] == "30"
+
+
+class ExpiresBeforeIncr(LocMemCache):
+    """A counter that expires between the guard's add and its incr."""
+
+    def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        super().add(key, value, timeout, version)
+        self.delete(key, version)
+        return False
+
+
+def test_a_counter_expiring_mid_count_counts_the_attempt_as_the_first():
+    guard = LoginGuard(cache=ExpiresBeforeIncr("expiring", {}), limit=1, seconds=900)
+
+    assert guard.attempt(username="alice", ip=None) == 0
