@@ -16,11 +16,8 @@ from django.test import Client
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from tests.helpers import logged_in
+from tests.helpers import PASSWORD, logged_in
 from tokens.models import ApiToken, GrantRule, Room, RoomAccess, User
-
-PASSWORD = "correct horse battery staple"
-
 
 # What makes a test use the database: pytest-django refuses database access
 # to any test without one of these, so the others cannot depend on it.
@@ -75,6 +72,13 @@ def charlie(db):
 @pytest.fixture
 def root(db):
     return User.objects.create_superuser("root", password=PASSWORD)
+
+
+@pytest.fixture
+def limit_three(settings):
+    """A lockout after 3 failed logins, for 15 minutes."""
+    settings.TOKENSERVER_LOGIN_FAILURE_LIMIT = 3
+    settings.TOKENSERVER_LOGIN_LOCKOUT_SECONDS = 900
 
 
 @pytest.fixture

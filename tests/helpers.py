@@ -1,7 +1,8 @@
 """Helpers shared by the test modules (fixtures live in conftest.py).
 
 Pages: the HTML of a response, its table rows, its CSRF token. The API: a
-client with an API token, the shape of a JSON error. A server in a
+client with an API token, the shape of a JSON error, logging in and the
+refusals of a login or an API token. A server in a
 subprocess: an environment with nothing of this process's settings in it, a
 free port. Values: the test settings' Twilio variables, API timestamps.
 """
@@ -21,7 +22,14 @@ from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from tokens.models import ApiToken, TokenEvent
+
 ROOT = Path(__file__).resolve().parent.parent
+
+# The cast's password (conftest.py's users). Defined here, not in conftest.py,
+# because conftest.py imports this module.
+PASSWORD = "correct horse battery staple"
+LOGIN = "/api/auth/login/"
 
 
 # --- values --------------------------------------------------------------------
@@ -166,6 +174,53 @@ def assert_error_shape(response) -> dict:
     assert body["code"]
     assert "token" not in body
     return body
+
+
+def api_login(username, password=PASSWORD, *, client=None, **extra):
+    """POST /api/auth/login/ as JSON; `body=` adds fields, other keywords are
+    the request's (REMOTE_ADDR=..., HTTP_...=...)."""
+    body = {"username": username, "password": password, **extra.pop("body", {})}
+    return (client or APIClient()).post(LOGIN, body, format="json", **extra)
+
+
+def fail_api_login(username, ip, **extra):
+    """A login with a wrong password from `ip`, refused as such (401)."""
+    response = api_login(username, "wrong password", REMOTE_ADDR=ip, **extra)
+    assert response.status_code == 401, response.json()
+    return response
+
+
+def assert_token_works(token: str, identity: str) -> None:
+    """The API token gets a /token signed for `identity`."""
+    from tests.conftest import decode  # conftest.py imports this module
+
+    response = bearer(token).get("/token")
+    assert response.status_code == 200, response.json()
+    _, claims = decode(response.json()["token"])
+    assert claims["grants"]["identity"] == identity
+
+
+def assert_refused(response, status: int, code: str, *, api_tokens: int = 0) -> dict:
+    """A refused login: its status and code, no credential in the body,
+    `api_tokens` API tokens in the database and no audit row."""
+    assert response.status_code == status, response.content
+    body = response.json()
+    assert body["code"] == code, body
+    assert body["detail"]
+    assert "token" not in body
+    assert ApiToken.objects.count() == api_tokens
+    assert not TokenEvent.objects.exists()
+    return body
+
+
+def assert_unauthenticated(response, code: str) -> None:
+    """A /token request refused before the view: 401, no token, no audit row."""
+    assert response.status_code == 401, response.content
+    body = response.json()
+    assert body["code"] == code, body
+    assert "token" not in body
+    assert response["WWW-Authenticate"] == "Token"
+    assert not TokenEvent.objects.exists()
 
 
 def assert_login_page_refused(response, client, message: str) -> str:

@@ -191,3 +191,16 @@ def test_room_name_validator_rejects(name):
 )
 def test_room_name_validator_accepts(name):
     validate_room_name(name)
+
+
+def test_a_duplicate_username_is_refused_not_retried_with_other_identities(alice):
+    # The username's unique constraint, not the identity's: no identity
+    # would help, so the save fails at once and the user keeps none.
+    twin = User(username="alice")
+    twin.set_password("x")
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        twin.save()
+
+    assert twin.twilio_identity == ""
+    assert User.objects.filter(username="alice").count() == 1

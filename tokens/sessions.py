@@ -24,9 +24,19 @@ def _is_signed(session_key: str | None) -> TypeGuard[str]:
     return session_key is not None and ":" in session_key
 
 
+# Django's private API, kept on purpose (issue 14; tests/test_sessions.py
+# fails by name if Django changes it): `save` starts as Django's own database
+# backend does, with `_get_session(no_load=must_create)`, and `delete` and
+# `_save_signed` set `_session_key` as Django's signed_cookies backend does.
+# There is no public way to read a session without loading it from the
+# database (a load of a key not yet saved resets the key to None) or to set
+# the key. The data itself is read and cleared through the public mapping
+# API (`in`, `items()`, `clear()`).
+
+
 class SessionStore(db.SessionStore):
     def _holds_login(self) -> bool:
-        return SESSION_KEY in (getattr(self, "_session_cache", None) or {})
+        return SESSION_KEY in self
 
     def load(self):
         if not _is_signed(self.session_key):
@@ -61,7 +71,7 @@ class SessionStore(db.SessionStore):
     def _save_signed(self):
         stored = self.session_key
         self._session_key = signing.dumps(
-            getattr(self, "_session_cache", None) or {},
+            dict(self.items()),
             salt=_SALT,
             serializer=self.serializer,
             compress=True,
@@ -76,8 +86,8 @@ class SessionStore(db.SessionStore):
     def delete(self, session_key=None):
         key = self.session_key if session_key is None else session_key
         if _is_signed(key):
-            if session_key is None:
+            if session_key is None:  # flush(), or delete() of the visitor's own
                 self._session_key = ""
-                self._session_cache = {}
+                self.clear()
             return
         super().delete(session_key)

@@ -12,6 +12,7 @@ from tests.helpers import (
     assert_login_page_refused,
     errors_on_page,
     form_data,
+    html_of,
 )
 from tokens.limits import throttles
 from tokens.models import ApiToken, GrantRule, Room, RoomAccess, TokenEvent, User
@@ -424,3 +425,11 @@ def test_admin_lockout_does_not_stop_another_username_from_elsewhere(
 
     assert response.status_code == 302
     assert client.session.get("_auth_user_id") == str(charlie.pk)
+
+
+def test_room_add_page_shows_no_tokens_yet_for_the_new_room(admin_client):
+    html = html_of(admin_client.get(admin_url(Room, "add")))
+
+    assert "Latest tokens for this room" in html
+    assert '<div class="readonly">—</div>' in html  # a room not saved yet
+    assert "No token asked for yet." not in html

@@ -67,3 +67,15 @@ def test_staff_without_permission_cannot_see_who_is_connected(staff_with, live_s
 
     assert response.status_code == 403
     assert b"alice" not in response.content
+
+
+def test_the_session_list_without_a_filter_shows_past_sessions_too(
+    admin_client, live_standup, tokens
+):
+    send(tokens, left())
+    url = admin_url(ParticipantSession, "changelist")
+
+    html = html_of(admin_client.get(url))
+
+    assert "1 participant session" in html
+    assert "alice" in html

@@ -1,4 +1,4 @@
-"""What a user sees of their own access: /api/me/, the home page, demo mode, health."""
+"""What a user sees of their own access over the API: /api/me/, and demo mode."""
 
 import os
 from datetime import timedelta
@@ -6,8 +6,6 @@ from datetime import timedelta
 import jwt
 import pytest
 from django.contrib.auth.models import Group
-from django.db import OperationalError, connection
-from django.test import Client
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -217,73 +215,3 @@ def test_demo_is_ignored_when_twilio_is_configured(alice, client_for, settings):
     assert response.status_code == 200, response.json()
     _, claims = decode(response.json()["token"])
     assert claims["grants"]["identity"] == "alice"
-
-
-# Health check
-
-
-def test_healthz_answers_ok_without_authentication(db):
-    response = Client().get("/healthz")
-    assert response.status_code == 200
-    assert response.json() == {"status": "ok"}
-    assert "no-store" in response["Cache-Control"]
-
-
-def test_healthz_answers_503_when_the_database_fails(db, monkeypatch):
-    def broken(*args, **kwargs):
-        raise OperationalError("connection refused")
-
-    with monkeypatch.context() as patch:
-        patch.setattr(connection, "cursor", broken)
-        response = Client().get("/healthz")
-    assert response.status_code == 503
-    body = response.json()
-    assert body["code"] == "database_unavailable"
-    assert "connection refused" not in body["detail"]
-
-
-# Home page
-
-
-def test_home_page_sends_anonymous_visitors_to_log_in(db):
-    response = Client().get("/")
-    assert response.status_code == 302
-    assert response["Location"].startswith("/accounts/login/")
-
-
-def test_home_page_shows_alices_identity_and_rooms(
-    alice, alice_in_room, alice_tomorrow, alice_ended
-):
-    browser = logged_in(alice)
-    response = browser.get("/")
-    assert response.status_code == 200
-    page = response.content.decode()
-    assert "<code>alice</code>" in page
-    assert "Daily stand-up" in page
-    assert "Sprint retro" in page
-    assert "upcoming" in page
-    # A window that ended recently is listed as ended, so users see it closed.
-    assert "Kick-off" in page
-    assert '<span class="badge ended">ended</span>' in page
-    assert DEMO_WARNING not in page
-
-
-def test_home_page_tells_a_user_without_rules_to_ask_staff(bob):
-    browser = logged_in(bob)
-    page = browser.get("/").content.decode()
-    assert "<code>bob</code>" in page
-    assert "You have no grants yet" in page
-
-
-def test_home_page_shows_the_demo_warning(alice, demo):
-    browser = logged_in(alice)
-    assert DEMO_WARNING in browser.get("/").content.decode()
-
-
-def test_healthz_answers_head_for_probes_and_405_json_to_other_methods(db):
-    client = Client()
-    assert client.head("/healthz").status_code == 200
-    response = client.post("/healthz")
-    assert response.status_code == 405
-    assert response.json()["code"] == "method_not_allowed"
-    assert response["Allow"] == "GET, HEAD"

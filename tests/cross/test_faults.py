@@ -416,3 +416,22 @@ def test_token_ten_minutes_before_the_window_ends_lives_ten_minutes(
     assert claims["exp"] == int(window.ends_at.timestamp())
     assert claims["grants"]["video"] == {"room": "standup"}
     assert TokenEvent.objects.get().ttl == 600
+
+
+def test_a_bug_in_a_view_answers_500_json_without_its_message(alice, settings):
+    """A bug (here: the JWT library failing) answers Django's handler500 in
+    JSON, with nothing of the exception in it."""
+    settings.DEBUG = False
+
+    def broken(payload, key, **kwargs):  # PyJWT's encode, not ours
+        raise RuntimeError("signing broke: secret-ish detail")
+
+    client = bearer(api_token_for(alice))
+    client.raise_request_exception = False
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("twilio.jwt.jwt_lib.encode", broken)
+        response = client.get("/token")
+
+    assert response.status_code == 500
+    assert response.json() == {"detail": "Server error.", "code": "server_error"}
+    assert b"signing broke" not in response.content

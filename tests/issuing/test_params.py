@@ -6,10 +6,12 @@ No database: a query string or form is a QueryDict, a JSON body a dict.
 import pytest
 from django.http import QueryDict
 from rest_framework import serializers
+from rest_framework.fields import SkipField, empty
 
 from tokens import errors
 from tokens.issuing.params import (
     TOKEN_PARAM_FIELDS,
+    device_field,
     parse_token_params,
 )
 from tokens.policy import Params
@@ -220,3 +222,41 @@ def test_the_ttl_field_itself_refuses_booleans_floats_and_non_ascii_digits(value
 @pytest.mark.parametrize(("value", "expected"), [(600, 600), ("600", 600)])
 def test_the_ttl_field_takes_an_integer_or_ascii_digits(value, expected):
     assert TOKEN_PARAM_FIELDS["ttl"].run_validation(value) == expected
+
+
+# device_field builds the one device field of /token and the login. Both call
+# it once, at import: these tests build a field of their own, so that a change
+# to the function shows here (and in a mutation run, which cannot reach calls
+# made at import).
+
+
+@pytest.mark.parametrize("value", ["iphone", "d" * 64, "Alice.iPad_2-b", "0"])
+def test_a_device_field_takes_a_label_as_given(value):
+    assert device_field().run_validation(value) == value
+
+
+@pytest.mark.parametrize(
+    ("value", "messages"),
+    [
+        ("my phone", [DEVICE_RULE]),
+        (" iphone", [DEVICE_RULE]),  # not trimmed into a valid label
+        ("iphone\n", [DEVICE_RULE]),
+        # Both rules; /token and the login report the first.
+        ("d" * 65, ["Ensure this field has no more than 64 characters.", DEVICE_RULE]),
+        ("", ["This field may not be blank."]),
+    ],
+    ids=["a-space", "a-leading-space", "a-final-newline", "65-characters", "empty"],
+)
+def test_a_device_field_refuses_with_the_documented_messages(value, messages):
+    with pytest.raises(serializers.ValidationError) as refused:
+        device_field().run_validation(value)
+    assert refused.value.detail == messages
+
+
+def test_a_device_field_may_be_left_out():
+    with pytest.raises(SkipField):
+        device_field().run_validation(empty)
+
+
+def test_a_device_field_keeps_the_help_text_the_openapi_description_shows():
+    assert device_field(help_text="A label.").help_text == "A label."

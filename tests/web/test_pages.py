@@ -202,12 +202,13 @@ def test_my_access_lists_rooms_with_their_state(alice, alice_rooms):
     for state, name in [
         ("open", "standup"),
         ("upcoming", "retro"),
-        ("ended", "kickoff"),
+        ("ended", "kickoff"),  # ended this week: listed, so users see it closed
         ("inactive", "archive"),
     ]:
         row = row_with(html, f"<code>{name}</code>")
         assert f'<span class="badge {state}">{state}</span>' in row, (name, row)
         assert '<td data-label="Why">personal</td>' in row
+        assert escape(alice_rooms[state].display_name) in row, (name, row)
 
 
 def test_my_access_hides_rooms_that_ended_more_than_a_week_ago(alice, alice_rooms):
@@ -243,6 +244,7 @@ def test_my_access_never_shows_another_users_sessions(alice, sessions):
 def test_my_access_of_a_user_without_rules_says_there_are_no_grants(bob, sessions):
     html = html_of(logged_in(bob).get("/"))
 
+    assert "<code>bob</code>" in html
     assert "You have no grants yet. Ask staff for access." in html
     assert "<strong>video</strong>" not in html
     assert "<strong>chat</strong>" not in html
