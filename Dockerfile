@@ -17,5 +17,9 @@ EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s \
   CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4)"
 # Run migrations once per release (not per instance): manage.py migrate.
+# The enforcement worker is the same image with another command, in its own
+# container (any number; one acts at a time, README "The enforcement worker"):
+#   docker run --env-file deploy/production.env tokenserver \
+#     python manage.py enforce_access
 # Not plain gunicorn: it reads WEB_CONCURRENCY before any check of ours.
 CMD ["python", "-m", "tokenserver.gunicorn_main", "-c", "gunicorn.conf.py"]

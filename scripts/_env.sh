@@ -30,3 +30,19 @@ if [ "$installed" != "$stamp" ] && [ "$installed" != "$(stamp_of requirements-de
     -r "$REQUIREMENTS" -c constraints.txt
   echo "$stamp" > .venv/.deps-stamp
 fi
+
+# with_worker COMMAND...: run COMMAND (the server) with the enforcement worker
+# (manage.py enforce_access) beside it in the background; a TERM or INT stops
+# both, and the worker stops when the server does. Exits as the server did.
+with_worker() {
+  .venv/bin/python manage.py enforce_access &
+  local worker=$!
+  "$@" &
+  local server=$!
+  trap 'kill -TERM "$server" "$worker" 2>/dev/null || true' TERM INT
+  local status=0
+  wait "$server" || status=$?
+  kill -TERM "$worker" 2>/dev/null || true
+  wait "$server" "$worker" 2>/dev/null || true
+  return "$status"
+}

@@ -8,11 +8,13 @@ class TokensConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        # Registers the system checks, the OpenAPI extensions and the hooks
-        # that end API sessions when a password changes.
+        # Registers the system checks, the OpenAPI extensions, the hooks
+        # that end API sessions when a password changes and those that wake
+        # the enforcement worker when access changes.
         from tokens import checks, revocation  # noqa: F401
         from tokens.api import docs  # noqa: F401
         from tokens.twilio import checks as rooms_checks  # noqa: F401
+        from tokens.twilio import signals  # noqa: F401
 
 
 class TokenAdminConfig(admin_apps.AdminConfig):

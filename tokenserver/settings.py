@@ -269,6 +269,19 @@ TWILIO_REST_TIMEOUT = env_seconds("TWILIO_REST_TIMEOUT", default=5.0)
 TWILIO_REST_RETRIES = env_int("TWILIO_REST_RETRIES", default=2, maximum=10)
 # The longest a /token waits for Twilio to create its room, retries included.
 TWILIO_ROOM_CREATE_WAIT = env_seconds("TWILIO_ROOM_CREATE_WAIT", default=5.0)
+# The enforcement worker (manage.py enforce_access): it removes a participant
+# at most this many seconds after their access ends (its longest sleep),
+# reads Twilio's lists of live rooms and participants this often, and holds
+# its lease this long unless renewed (a dead worker's lease then expires).
+TOKENSERVER_EVICTION_BOUND = env_int(
+    "TOKENSERVER_EVICTION_BOUND", default=15, minimum=1, maximum=3600
+)
+TOKENSERVER_RECONCILE_INTERVAL = env_int(
+    "TOKENSERVER_RECONCILE_INTERVAL", default=60, minimum=1, maximum=86400
+)
+TOKENSERVER_WORKER_LEASE = env_int(
+    "TOKENSERVER_WORKER_LEASE", default=30, minimum=2, maximum=86400
+)
 
 TOKENSERVER_DEMO = env_bool("TOKENSERVER_DEMO", default=False)
 # Twilio refuses tokens that live longer than 24 hours.

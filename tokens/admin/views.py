@@ -22,7 +22,7 @@ from tokens.credentials import ENABLES, current_credentials, find_problems
 from tokens.issuing.summary import current_summary
 from tokens.models import User
 from tokens.timeutil import iso_utc
-from tokens.twilio.conf import webhook_config
+from tokens.twilio.conf import enforcement_missing, webhook_config
 
 
 def effective_access(model_admin, request: HttpRequest, object_id: str) -> HttpResponse:
@@ -102,6 +102,21 @@ def rooms_rows() -> list[dict[str, str]]:
     return rows
 
 
+WORKER_SETTINGS = (
+    ("TOKENSERVER_EVICTION_BOUND", "longest delay from access end to removal"),
+    ("TOKENSERVER_RECONCILE_INTERVAL", "how often Twilio's lists are read"),
+    ("TOKENSERVER_WORKER_LEASE", "how long a stopped worker keeps the others idle"),
+)
+
+
+def worker_rows() -> list[dict[str, str]]:
+    """The enforcement worker's timings (numbers, never secret)."""
+    return [
+        {"variable": name, "shown": f"{getattr(settings, name)} s", "meaning": text}
+        for name, text in WORKER_SETTINGS
+    ]
+
+
 def _row(variable: str, status: str, shown: str) -> dict[str, str]:
     return {
         "variable": variable,
@@ -127,6 +142,8 @@ def configuration(admin_site, request: HttpRequest) -> HttpResponse:
         "misnamed": settings.TWILIO_MISNAMED,
         "rooms": rooms_rows(),
         "rooms_followed": not webhook_config().missing,
+        "enforcement_missing": enforcement_missing(),
+        "worker": worker_rows(),
     }
     return TemplateResponse(request, "admin/tokens/configuration.html", context)
 

@@ -67,3 +67,38 @@ def rest_base_url(app_configs=None, **kwargs):
             id="tokens.W041",
         )
     ]
+
+
+@register()
+def enforcement(app_configs=None, **kwargs):
+    """Whether `manage.py enforce_access` can run, and its timings agree."""
+    from tokens.credentials import current_credentials
+    from tokens.twilio.conf import enforcement_missing
+
+    messages: list[CheckMessage] = []
+    missing = enforcement_missing()
+    # Missing and demo credentials have their own message (tokens/checks.py),
+    # and turn off more than rooms.
+    credentials = current_credentials()
+    if missing and not (credentials.missing_core or credentials.demo):
+        messages.append(
+            Info(
+                "Rooms are not enforced after the token: manage.py "
+                "enforce_access exits at once.",
+                hint="It needs " + ", ".join(missing) + ". Tokens are issued "
+                "as before; participants stay until they leave.",
+                id="tokens.I042",
+            )
+        )
+    bound, held = settings.TOKENSERVER_EVICTION_BOUND, settings.TOKENSERVER_WORKER_LEASE
+    if held < 2 * bound:
+        messages.append(
+            Error(
+                "TOKENSERVER_WORKER_LEASE must be at least twice "
+                "TOKENSERVER_EVICTION_BOUND.",
+                hint="The worker renews its lease once a pass, and passes can be "
+                "that far apart: a shorter lease lets a second worker act too.",
+                id="tokens.E042",
+            )
+        )
+    return messages

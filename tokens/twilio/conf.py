@@ -83,3 +83,36 @@ def webhook_config() -> WebhookConfig:
         auth_tokens=usable_auth_tokens(),
         account_sid=current_credentials().account_sid,
     )
+
+
+@dataclass(frozen=True)
+class WorkerOptions:
+    """How the enforcement worker paces itself (seconds)."""
+
+    bound: float = 15.0  # access end -> removal; the longest sleep
+    reconcile_interval: float = 60.0  # how often Twilio's lists are read
+    lease: float = 30.0  # how long a lease lasts unless renewed
+    opening_lead: float = 60.0  # a room is created this long before a window
+
+
+def worker_options() -> WorkerOptions:
+    return WorkerOptions(
+        bound=settings.TOKENSERVER_EVICTION_BOUND,
+        reconcile_interval=settings.TOKENSERVER_RECONCILE_INTERVAL,
+        lease=settings.TOKENSERVER_WORKER_LEASE,
+    )
+
+
+def enforcement_missing() -> tuple[str, ...]:
+    """What keeps rooms from being enforced; () when the worker can run.
+
+    It needs real Twilio credentials for REST (not the demo's) and the
+    status webhook's settings: the rooms it creates send their callbacks.
+    """
+    from tokens.credentials import current_credentials
+
+    credentials = current_credentials()
+    missing = list(credentials.missing_core)
+    if credentials.demo:
+        missing.append("real Twilio credentials (demo mode)")
+    return (*missing, *webhook_config().missing)

@@ -22,6 +22,10 @@ from tokens.errors import TwilioUnavailable
 from tokens.twilio.conf import RestOptions
 
 logger = logging.getLogger(__name__)
+# twilio-python logs every request's URL, parameters and headers at INFO:
+# its client gets a logger of its own that says only warnings and worse.
+twilio_logger = logging.getLogger(f"{__name__}.twilio_python")
+twilio_logger.setLevel(logging.WARNING)
 
 BASE_DELAY = 0.25  # seconds before the first retry; doubled each time
 MAX_DELAY = 4.0
@@ -66,7 +70,7 @@ class RoomsHttpClient(TwilioHttpClient):
         jitter: Callable[[], float] = random.random,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        super().__init__(timeout=options.timeout)
+        super().__init__(timeout=options.timeout, logger=twilio_logger)
         self.options = options
         self.sleep, self.jitter, self.clock = sleep, jitter, clock
         self._ends_at: float | None = None  # the deadline, from the first request
