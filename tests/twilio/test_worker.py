@@ -285,7 +285,8 @@ def test_a_room_whose_window_opens_now_is_created_on_twilio_with_its_settings(
     enforce()
 
     live = twilio.state.in_progress("math")
-    assert live is not None and live.settings["max_participants"] == 4
+    assert live is not None
+    assert live.settings["max_participants"] == 4
     assert TwilioRoom.objects.get(room=math).sid == live.sid
 
 
