@@ -268,6 +268,12 @@ TWILIO_API_BASE_URL = env_origin("TWILIO_API_BASE_URL", require_https=False)
 TWILIO_REST_TIMEOUT = env_seconds("TWILIO_REST_TIMEOUT", default=5.0)
 TWILIO_REST_RETRIES = env_int("TWILIO_REST_RETRIES", default=2, maximum=10)
 
+# Voice calls (tokens/voice/): the account's number shown to phone numbers
+# the apps dial (E.164; without it no phone number is dialled), and the
+# Django group whose members the account's number rings.
+TWILIO_CALLER_ID = env_str("TWILIO_CALLER_ID")
+TWILIO_INCOMING_CALL_GROUP = env_str("TWILIO_INCOMING_CALL_GROUP")
+
 TOKENSERVER_DEMO = env_bool("TOKENSERVER_DEMO", default=False)
 # Twilio refuses tokens that live longer than 24 hours.
 TOKENSERVER_DEFAULT_TTL = env_int(
