@@ -32,6 +32,10 @@ os.environ.update(
         "TWILIO_AUTH_TOKEN_SECONDARY": "test-auth-token-secondary-0123456",
         "TOKENSERVER_PUBLIC_URL": "https://tokens.example.com",
         "TWILIO_API_BASE_URL": "http://127.0.0.1:9",
+        # Voice calls (issue 16): Twilio's magic test number as the caller ID;
+        # the group the account's number rings.
+        "TWILIO_CALLER_ID": "+15005550006",
+        "TWILIO_INCOMING_CALL_GROUP": "desk",
     }
 )
 os.environ.setdefault("CACHE_URL", "locmemcache://tests")

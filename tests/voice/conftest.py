@@ -30,14 +30,14 @@ def frank(db):
 
 @pytest.fixture
 def caller_id(settings):
-    settings.TWILIO_CALLER_ID = "+15005550006"
+    """The test settings' caller ID (one of Twilio's test numbers)."""
     return settings.TWILIO_CALLER_ID
 
 
 @pytest.fixture
 def desk(db, settings):
-    """The answering group, giving incoming calls to its members."""
-    group = Group.objects.create(name="desk")
+    """The answering group (as the test settings name it), giving incoming
+    calls to its members."""
+    group = Group.objects.create(name=settings.TWILIO_INCOMING_CALL_GROUP)
     GrantRule.objects.create(group=group, voice_incoming=True)
-    settings.TWILIO_INCOMING_CALL_GROUP = "desk"
     return group

@@ -130,7 +130,9 @@ def test_a_call_the_rules_refuse_is_spoken_hung_up_and_recorded(
     assert (row.outcome, row.code, row.dialled) == ("refused", code, "")
 
 
-def test_an_allowed_number_is_refused_while_no_caller_id_is_set(erin):
+def test_an_allowed_number_is_refused_while_no_caller_id_is_set(erin, settings):
+    settings.TWILIO_CALLER_ID = ""
+
     response = post(call("+14155550100", "client:erin"))
 
     refused(response, "Calls to phone numbers are not set up. Goodbye.")

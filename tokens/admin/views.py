@@ -23,6 +23,7 @@ from tokens.issuing.summary import current_summary
 from tokens.models import User
 from tokens.timeutil import iso_utc
 from tokens.twilio.conf import webhook_config
+from tokens.voice.parties import calls_of
 
 
 def effective_access(model_admin, request: HttpRequest, object_id: str) -> HttpResponse:
@@ -38,6 +39,7 @@ def effective_access(model_admin, request: HttpRequest, object_id: str) -> HttpR
         "title": f"Effective access of {user}",
         "subject": user,
         "summary": summary,
+        "calls": calls_of(user),
         "opts": model_admin.model._meta,
         "demo": demo,
     }

@@ -14,7 +14,7 @@ from tokens.voice import policy
 CANDIDATES_READ = 50
 
 
-def _parties(users: list[User]) -> dict[int, policy.Party]:
+def parties_of(users: list[User]) -> dict[int, policy.Party]:
     """Each user's Party: two queries whatever the number of users."""
     ids = [user.pk for user in users]
     memberships = User.groups.through.objects.filter(user_id__in=ids)
@@ -54,7 +54,7 @@ def _parties(users: list[User]) -> dict[int, policy.Party]:
 def load(*identities: str) -> dict[str, tuple[User, policy.Party]]:
     """The users with these identities and their parties: three queries."""
     users = list(User.objects.filter(twilio_identity__in=identities))
-    parties = _parties(users)
+    parties = parties_of(users)
     return {user.twilio_identity: (user, parties[user.pk]) for user in users}
 
 
@@ -73,8 +73,14 @@ def answering(group_name: str, *, limit: int) -> list[str] | None:
     members = User.objects.filter(groups=group, is_active=True)
     ids = members.filter(may).values("pk")
     users = list(User.objects.filter(pk__in=ids).order_by("username")[:CANDIDATES_READ])
-    parties = _parties(users)
+    parties = parties_of(users)
     found = [
         user.twilio_identity for user in users if policy.may_receive(parties[user.pk])
     ]
     return found[:limit]
+
+
+def calls_of(user: User) -> policy.Calls:
+    """Whom the user may call and whether they receive calls, now."""
+    party = parties_of([user])[user.pk]
+    return policy.combine(party.rules, is_superuser=party.is_superuser)

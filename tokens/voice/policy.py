@@ -92,6 +92,11 @@ class Calls:
     prefixes: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
 
+    @property
+    def reach_label(self) -> str:
+        """What the admin says of whom these rules let the user call."""
+        return dict(CALL_CHOICES)[self.reach if self.outgoing else CALLS_NONE]
+
     def allows_number(self, number: str) -> bool:
         return (
             self.outgoing
