@@ -23,7 +23,9 @@ REQUEST_DATA = {"data", "query_params", "GET", "POST", "body"}
 # signed Twilio webhooks, and nothing else.
 CSRF_EXEMPT_ALLOWED = {
     "tokens.twilio.views": frozenset({"video_status"}),
-    "tokens.voice.views": frozenset({"voice_outgoing", "voice_incoming"}),
+    "tokens.voice.views": frozenset(
+        {"voice_outgoing", "voice_incoming", "voice_status"}
+    ),
 }
 
 

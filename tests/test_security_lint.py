@@ -63,6 +63,7 @@ EXEMPT_IMPORT = "from django.views.decorators.csrf import csrf_exempt\n"
         (WEBHOOK, "video_status"),
         (VOICE, "voice_outgoing"),
         (VOICE, "voice_incoming"),
+        (VOICE, "voice_status"),
     ],
 )
 def test_the_signed_webhooks_are_the_allowed_csrf_exemptions(module, function):
@@ -76,7 +77,7 @@ def test_the_lint_knows_exactly_the_signed_webhooks():
 
     assert allowed == {
         WEBHOOK: {"video_status"},
-        VOICE: {"voice_outgoing", "voice_incoming"},
+        VOICE: {"voice_outgoing", "voice_incoming", "voice_status"},
     }
 
 

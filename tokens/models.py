@@ -277,11 +277,12 @@ from tokens.twilio.models import (  # noqa: E402
     TwilioRoom,
     WorkerLease,
 )
-from tokens.voice.models import CallDecision  # noqa: E402
+from tokens.voice.models import CallDecision, CallRecord  # noqa: E402
 
 __all__ = [
     "ApiToken",
     "CallDecision",
+    "CallRecord",
     "Eviction",
     "GrantRule",
     "ParticipantSession",

@@ -29,6 +29,11 @@ urlpatterns = [
         name="twilio-voice-incoming",
     ),
     path(
+        "webhooks/twilio/voice/status",
+        voice_views.voice_status,
+        name="twilio-voice-status",
+    ),
+    path(
         "api/schema/",
         SpectacularAPIView.as_view(),
         name="api-schema",

@@ -10,6 +10,7 @@ from twilio.request_validator import RequestValidator
 
 OUTGOING = "/webhooks/twilio/voice"
 INCOMING = "/webhooks/twilio/voice/incoming"
+STATUS = "/webhooks/twilio/voice/status"
 PUBLIC = "https://tokens.example.com"
 ACCOUNT = "AC" + "a1" * 16
 CALL_SID = "CA" + "7" * 32
@@ -33,6 +34,18 @@ def call(to: str, caller: str = "client:alice", **fields: str) -> dict:
 
 def incoming(caller: str = "+14155550100", **fields: str) -> dict:
     return call("+15005550006", caller, **fields)
+
+
+def dial_ended(status="completed", duration="42", **fields: str) -> dict:
+    """What Twilio posts to <Dial action> when the dialled leg ends."""
+    return {
+        **call("dave", "client:erin"),
+        "CallStatus": "in-progress",
+        "DialCallStatus": status,
+        "DialCallDuration": duration,
+        "DialCallSid": "CA" + "8" * 32,
+        **fields,
+    }
 
 
 def post(params, *, path=OUTGOING, url=None, token=None, signature=None, body=None):

@@ -7,7 +7,11 @@ from django.contrib.auth.models import Group
 from tests.standins.twilio_voice_posts import INCOMING, incoming, post, shape, twiml
 from tokens.models import CallDecision, GrantRule, User
 
-DIAL = {"answerOnBridge": "true", "timeout": "25"}
+DIAL = {
+    "action": "https://tokens.example.com/webhooks/twilio/voice/status",
+    "answerOnBridge": "true",
+    "timeout": "25",
+}
 NOBODY = [
     ("Say", {}, "Nobody can take your call now. Please call again later."),
     ("Hangup", {}, None),

@@ -12,7 +12,11 @@ from tests.helpers import logged_in
 from tests.standins.twilio_voice_posts import OUTGOING, PUBLIC, call, post, shape, twiml
 from tokens.models import CallDecision, GrantRule
 
-DIAL = {"answerOnBridge": "true", "timeout": "25"}
+DIAL = {
+    "action": "https://tokens.example.com/webhooks/twilio/voice/status",
+    "answerOnBridge": "true",
+    "timeout": "25",
+}
 
 
 def refused(response, spoken: str) -> None:

@@ -86,3 +86,36 @@ class CallDecision(models.Model):
     def __str__(self) -> str:
         what = self.code or self.outcome
         return f"{self.direction} call {what} at {self.created_at:%Y-%m-%d %H:%M:%S}"
+
+
+class CallRecord(models.Model):
+    """One dialled call once its <Dial> ended: parties, outcome and duration.
+
+    Written once per call SID from Twilio's signed <Dial action> request; a
+    replayed or late request for the same call changes nothing.
+    """
+
+    OUTCOMES = ("completed", "answered", "busy", "no-answer", "failed", "canceled")
+
+    call_sid = models.CharField("call SID", max_length=34, unique=True)
+    direction = models.CharField(max_length=8)
+    user = models.ForeignKey(
+        "tokens.User", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    caller = models.CharField(max_length=130, blank=True)
+    dialled = models.TextField(blank=True)
+    outcome = models.CharField(
+        max_length=10, choices=[(name, name) for name in OUTCOMES], db_index=True
+    )
+    duration = models.PositiveIntegerField(
+        "duration (seconds)", null=True, help_text="Of the answered leg."
+    )
+    dial_call_sid = models.CharField("answered leg's SID", max_length=34, blank=True)
+    started_at = models.DateTimeField(help_text="When the call was routed.")
+    ended_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-ended_at"]
+
+    def __str__(self) -> str:
+        return f"{self.direction} call {self.outcome} ({self.call_sid})"

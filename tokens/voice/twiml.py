@@ -31,18 +31,31 @@ def refusal(code: str) -> str:
     return str(response)
 
 
-def dial_clients(identities: list[str]) -> str:
+def dial_clients(identities: list[str], *, action: str) -> str:
+    """Ring these identities at once; Twilio posts the outcome to `action`."""
     response = VoiceResponse()
-    dial = Dial(timeout=RING_SECONDS, answer_on_bridge=True)
+    dial = Dial(action=action, timeout=RING_SECONDS, answer_on_bridge=True)
     for identity in identities:
         dial.client(identity)
     response.append(dial)
     return str(response)
 
 
-def dial_number(number: str, *, caller_id: str) -> str:
+def dial_number(number: str, *, caller_id: str, action: str) -> str:
     response = VoiceResponse()
-    dial = Dial(caller_id=caller_id, timeout=RING_SECONDS, answer_on_bridge=True)
+    dial = Dial(
+        action=action,
+        caller_id=caller_id,
+        timeout=RING_SECONDS,
+        answer_on_bridge=True,
+    )
     dial.number(number)
     response.append(dial)
+    return str(response)
+
+
+def hang_up() -> str:
+    """The answer to <Dial action>: the call ends with its dialled leg."""
+    response = VoiceResponse()
+    response.hangup()
     return str(response)

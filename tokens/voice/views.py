@@ -1,8 +1,9 @@
-"""POST /webhooks/twilio/voice and /voice/incoming: Twilio's signed voice webhooks.
+"""POST /webhooks/twilio/voice, /voice/incoming and /voice/status: Twilio's
+signed voice webhooks.
 
 CSRF-exempt like the video webhook, and for the same reason: Twilio holds no
 CSRF token and the signature proves the sender (scripts/security_lint.py
-knows these two by module and name). An unsigned or tampered request gets
+knows these three by module and name). An unsigned or tampered request gets
 the JSON envelope (403) and writes nothing; a signed one always gets TwiML,
 a refusal being a short <Say> and a <Hangup> with its code in the audit log.
 """
@@ -10,14 +11,21 @@ a refusal being a short <Say> and a <Hangup> with its code in the audit log.
 import logging
 
 from django.conf import settings
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 
-from tokens.errors import InvalidSignature, WebhooksNotConfigured, json_error
+from tokens.errors import (
+    DatabaseUnavailable,
+    InvalidSignature,
+    WebhooksNotConfigured,
+    json_error,
+)
 from tokens.models import CallDecision
 from tokens.twilio.conf import webhook_config
 from tokens.twilio.webhooks import signature_is_valid
-from tokens.voice import parties, policy, twiml
+from tokens.voice import parties, policy, records, twiml
 from tokens.voice.params import (
     Target,
     call_sid,
@@ -57,6 +65,10 @@ def _refused_request(request: HttpRequest) -> JsonResponse | None:
     return None
 
 
+def _status_url() -> str:
+    return settings.TOKENSERVER_PUBLIC_URL + reverse("twilio-voice-status")
+
+
 def _answer(xml: str) -> HttpResponse:
     return HttpResponse(xml, content_type="text/xml; charset=utf-8")
 
@@ -84,12 +96,14 @@ def _route(caller, callee_target: Target | None, found: dict) -> tuple[str, str,
         if refused:
             return refused, twiml.refusal(refused), ""
         number = callee_target.value
-        return "", twiml.dial_number(number, caller_id=caller_id), number
+        xml = twiml.dial_number(number, caller_id=caller_id, action=_status_url())
+        return "", xml, number
     callee = found.get(callee_target.value, (None, None))[1]
     refused = policy.refuse_client_call(caller, callee)
     if refused:
         return refused, twiml.refusal(refused), ""
-    return "", twiml.dial_clients([callee.identity]), callee.identity
+    xml = twiml.dial_clients([callee.identity], action=_status_url())
+    return "", xml, callee.identity
 
 
 @csrf_exempt
@@ -139,4 +153,34 @@ def voice_incoming(request: HttpRequest) -> HttpResponse:
         code=code,
         dialled=",".join(found or []),
     )
-    return _answer(twiml.refusal(code) if code else twiml.dial_clients(found or []))
+    if code:
+        return _answer(twiml.refusal(code))
+    return _answer(twiml.dial_clients(found or [], action=_status_url()))
+
+
+@csrf_exempt
+def voice_status(request: HttpRequest) -> HttpResponse:
+    """The <Dial action>: record how the dialled call ended, once per call."""
+    refused = _refused_request(request)
+    if refused is not None:
+        return refused
+    try:
+        end = records.parse_dial_end(request.POST)
+    except records.BadDialEnd as bad:
+        body = {
+            "detail": str(bad),
+            "code": "invalid",
+            "fields": {bad.field: [bad.message]},
+        }
+        return JsonResponse(body, status=400)
+    try:
+        records.record(end)
+    except DatabaseError as error:
+        logger.error("twilio voice status: database error: %s", type(error).__name__)
+        unavailable = DatabaseUnavailable()
+        response = json_error(
+            503, unavailable.default_code, str(unavailable.default_detail)
+        )
+        response["Retry-After"] = "5"
+        return response
+    return _answer(twiml.hang_up())
