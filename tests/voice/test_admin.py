@@ -3,7 +3,7 @@ read every routing decision in the admin, which they cannot change."""
 
 import pytest
 
-from tests.helpers import html_of
+from tests.helpers import html_of, row_with
 from tests.standins.twilio_voice_posts import call, post
 from tokens.models import CallDecision, GrantRule
 
@@ -82,3 +82,28 @@ def test_routing_decisions_are_listed_read_only(staff, erin, frank):
     assert staff.get("/admin/tokens/calldecision/add/").status_code == 403
     change = html_of(staff.get(f"/admin/tokens/calldecision/{row.pk}/change/"))
     assert 'name="code"' not in change
+
+
+def voice_row(html: str, variable: str) -> str:
+    return row_with(
+        html.split("<h2>Voice calls</h2>", 1)[1], f"<code>{variable}</code>"
+    )
+
+
+def test_the_configuration_page_lists_the_voice_settings(staff):
+    html = html_of(staff.get("/admin/configuration/"))
+
+    assert "/webhooks/twilio/voice/incoming" in html
+    assert "<code>+15005550006</code>" in voice_row(html, "TWILIO_CALLER_ID")
+    assert "<td>present</td>" in voice_row(html, "TWILIO_INCOMING_CALL_GROUP")
+
+
+@pytest.mark.parametrize(("value", "status"), [("", "missing"), ("555", "malformed")])
+def test_the_configuration_page_marks_a_missing_or_bad_caller_id(
+    staff, settings, value, status
+):
+    settings.TWILIO_CALLER_ID = value
+
+    html = html_of(staff.get("/admin/configuration/"))
+
+    assert f"<td>{status}</td>" in voice_row(html, "TWILIO_CALLER_ID")

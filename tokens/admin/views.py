@@ -24,6 +24,7 @@ from tokens.models import User
 from tokens.timeutil import iso_utc
 from tokens.twilio.conf import webhook_config
 from tokens.voice.parties import calls_of
+from tokens.voice.policy import is_e164
 
 
 def effective_access(model_admin, request: HttpRequest, object_id: str) -> HttpResponse:
@@ -104,6 +105,17 @@ def rooms_rows() -> list[dict[str, str]]:
     return rows
 
 
+def voice_rows() -> list[dict[str, str]]:
+    """The voice settings: a phone number and a group name, neither secret."""
+    caller_id = settings.TWILIO_CALLER_ID
+    status = "present" if is_e164(caller_id) else "malformed"
+    group = settings.TWILIO_INCOMING_CALL_GROUP
+    return [
+        _row("TWILIO_CALLER_ID", status if caller_id else "missing", caller_id),
+        _row("TWILIO_INCOMING_CALL_GROUP", "present" if group else "missing", group),
+    ]
+
+
 def _row(variable: str, status: str, shown: str) -> dict[str, str]:
     return {
         "variable": variable,
@@ -129,6 +141,7 @@ def configuration(admin_site, request: HttpRequest) -> HttpResponse:
         "misnamed": settings.TWILIO_MISNAMED,
         "rooms": rooms_rows(),
         "rooms_followed": not webhook_config().missing,
+        "voice": voice_rows(),
     }
     return TemplateResponse(request, "admin/tokens/configuration.html", context)
 
