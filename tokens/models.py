@@ -229,6 +229,12 @@ class ApiToken(AbstractAuthToken):
     """An API session: knox's hashed token, with the device it was made for."""
 
     device = models.CharField(max_length=64, blank=True)
+    platform = models.CharField(
+        max_length=16,
+        blank=True,
+        choices=[(name, name) for name in policy.PLATFORMS],
+        help_text="Said at login: which push credential its tokens carry.",
+    )
 
     class Meta:
         verbose_name = "API session"

@@ -247,6 +247,15 @@ TWILIO = {
     "TWILIO_SYNC_SERVICE_SID": raw_env("TWILIO_SYNC_SERVICE_SID"),
     "TWILIO_TWIML_APP_SID": raw_env("TWILIO_TWIML_APP_SID"),
     "TWILIO_PUSH_CREDENTIAL_SID": raw_env("TWILIO_PUSH_CREDENTIAL_SID"),
+    # Per product and platform (tokens/credentials.py, PUSH_VARIABLES); the
+    # one above is the fallback for each.
+    **{
+        f"TWILIO_{product}_PUSH_CREDENTIAL_SID_{suffix}": raw_env(
+            f"TWILIO_{product}_PUSH_CREDENTIAL_SID_{suffix}"
+        )
+        for product in ("VOICE", "CONVERSATIONS")
+        for suffix in ("APNS", "APNS_SANDBOX", "FCM")
+    },
 }
 # Set only to tell the operator it is the wrong name (see the checks).
 TWILIO_MISNAMED = sorted(name for name in ("TWILIO_SECRET",) if name in env.ENVIRON)
