@@ -2,9 +2,9 @@
 
 - `csrf_exempt`, or an authentication class that turns CSRF off
   (a method named `enforce_csrf`, or a class named like `*CsrfExempt*`),
-  except exactly CSRF_EXEMPT_ALLOWED: Twilio's signed status webhook, whose
-  signature proves the sender (its import and its one decorator, nothing
-  else in that module);
+  except exactly CSRF_EXEMPT_ALLOWED: Twilio's signed webhooks (video status
+  callbacks, voice calls), whose signature proves the sender (the import and
+  the decorator of each listed view, nothing else in those modules);
 - the identity read from request data (`request.data["identity"]`,
   `request.GET.get("identity")`, ...): it comes from the authenticated user;
 - request data splatted into a call (`**request.data`, `**request.GET`, ...),
@@ -19,8 +19,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 REQUEST_DATA = {"data", "query_params", "GET", "POST", "body"}
-# module -> the one function in it that may be decorated with @csrf_exempt.
-CSRF_EXEMPT_ALLOWED = {"tokens.twilio.views": "video_status"}
+# module -> the functions in it that may be decorated with @csrf_exempt: the
+# signed Twilio webhooks, and nothing else.
+CSRF_EXEMPT_ALLOWED = {
+    "tokens.twilio.views": frozenset({"video_status"}),
+    "tokens.voice.views": frozenset(
+        {"voice_outgoing", "voice_incoming", "voice_status"}
+    ),
+}
 
 
 def _is_request_data(node: ast.AST) -> bool:
@@ -73,9 +79,9 @@ def _splatted(node: ast.AST) -> str | None:
 
 
 def _allowed_csrf_exempt(tree: ast.AST, module: str | None) -> set[int]:
-    """ids of the nodes that make up the one allowed exemption of `module`."""
-    function = CSRF_EXEMPT_ALLOWED.get(module or "")
-    if function is None:
+    """ids of the nodes that make up the allowed exemptions of `module`."""
+    functions = CSRF_EXEMPT_ALLOWED.get(module or "")
+    if functions is None:
         return set()
     allowed = set()
     for node in ast.walk(tree):
@@ -83,7 +89,7 @@ def _allowed_csrf_exempt(tree: ast.AST, module: str | None) -> set[int]:
             "django.views.decorators.csrf"
         ):
             allowed |= {id(a) for a in node.names if a.name == "csrf_exempt"}
-        if isinstance(node, ast.FunctionDef) and node.name == function:
+        if isinstance(node, ast.FunctionDef) and node.name in functions:
             allowed |= {
                 id(d)
                 for d in node.decorator_list

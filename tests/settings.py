@@ -25,6 +25,13 @@ os.environ.update(
         "TWILIO_SYNC_SERVICE_SID": "IS" + "d4" * 16,
         "TWILIO_TWIML_APP_SID": "AP" + "e5" * 16,
         "TWILIO_PUSH_CREDENTIAL_SID": "CR" + "f6" * 16,
+        # Per product and platform (issue 16): CR + a digit per variable.
+        "TWILIO_VOICE_PUSH_CREDENTIAL_SID_APNS": "CR" + "1" * 32,
+        "TWILIO_VOICE_PUSH_CREDENTIAL_SID_APNS_SANDBOX": "CR" + "2" * 32,
+        "TWILIO_VOICE_PUSH_CREDENTIAL_SID_FCM": "CR" + "3" * 32,
+        "TWILIO_CONVERSATIONS_PUSH_CREDENTIAL_SID_APNS": "CR" + "4" * 32,
+        "TWILIO_CONVERSATIONS_PUSH_CREDENTIAL_SID_APNS_SANDBOX": "CR" + "5" * 32,
+        "TWILIO_CONVERSATIONS_PUSH_CREDENTIAL_SID_FCM": "CR" + "6" * 32,
         # Rooms (issue 15): fake signing keys and public URL; REST requests go
         # to a port on loopback where nothing listens unless a test points
         # them at the stand-in, so no test can reach Twilio.
@@ -32,6 +39,10 @@ os.environ.update(
         "TWILIO_AUTH_TOKEN_SECONDARY": "test-auth-token-secondary-0123456",
         "TOKENSERVER_PUBLIC_URL": "https://tokens.example.com",
         "TWILIO_API_BASE_URL": "http://127.0.0.1:9",
+        # Voice calls (issue 16): Twilio's magic test number as the caller ID;
+        # the group the account's number rings.
+        "TWILIO_CALLER_ID": "+15005550006",
+        "TWILIO_INCOMING_CALL_GROUP": "desk",
     }
 )
 os.environ.setdefault("CACHE_URL", "locmemcache://tests")

@@ -9,6 +9,7 @@ from tokens import credentials as config
 from tokens.credentials import (
     CORE,
     DEMO_VALUES,
+    PUSH_VARIABLES,
     Problem,
     TwilioCredentials,
     build_credentials,
@@ -187,6 +188,7 @@ def test_valid_settings_build_full_credentials():
         push_credential_sid=VALID["TWILIO_PUSH_CREDENTIAL_SID"],
         demo=False,
         missing_core=(),
+        platform_push={name: VALID[name] for name in PUSH_VARIABLES.values()},
     )
 
 

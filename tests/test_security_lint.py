@@ -50,16 +50,35 @@ def test_project_source_has_no_forbidden_pattern(monkeypatch, capsys):
     assert security_lint.main([]) == 0
 
 
-# --- the one CSRF exemption: Twilio's signed status webhook -------------------------
+# --- the only CSRF exemptions: Twilio's signed webhooks -----------------------------
 
 WEBHOOK = "tokens.twilio.views"
+VOICE = "tokens.voice.views"
 EXEMPT_IMPORT = "from django.views.decorators.csrf import csrf_exempt\n"
 
 
-def test_the_signed_webhook_is_the_one_allowed_csrf_exemption():
-    source = EXEMPT_IMPORT + "@csrf_exempt\ndef video_status(request): pass"
+@pytest.mark.parametrize(
+    ("module", "function"),
+    [
+        (WEBHOOK, "video_status"),
+        (VOICE, "voice_outgoing"),
+        (VOICE, "voice_incoming"),
+        (VOICE, "voice_status"),
+    ],
+)
+def test_the_signed_webhooks_are_the_allowed_csrf_exemptions(module, function):
+    source = EXEMPT_IMPORT + f"@csrf_exempt\ndef {function}(request): pass"
 
-    assert security_lint.problems(ast.parse(source), WEBHOOK) == []
+    assert security_lint.problems(ast.parse(source), module) == []
+
+
+def test_the_lint_knows_exactly_the_signed_webhooks():
+    allowed = security_lint.CSRF_EXEMPT_ALLOWED
+
+    assert allowed == {
+        WEBHOOK: {"video_status"},
+        VOICE: {"voice_outgoing", "voice_incoming", "voice_status"},
+    }
 
 
 @pytest.mark.parametrize(
@@ -74,6 +93,21 @@ def test_the_signed_webhook_is_the_one_allowed_csrf_exemption():
             EXEMPT_IMPORT + "@csrf_exempt\ndef other(request): pass",
             WEBHOOK,
             id="another-function-in-the-webhook-module",
+        ),
+        pytest.param(
+            EXEMPT_IMPORT + "@csrf_exempt\ndef other(request): pass",
+            VOICE,
+            id="another-function-in-the-voice-module",
+        ),
+        pytest.param(
+            EXEMPT_IMPORT + "@csrf_exempt\ndef voice_outgoing(request): pass",
+            WEBHOOK,
+            id="a-voice-view-name-in-the-video-module",
+        ),
+        pytest.param(
+            EXEMPT_IMPORT + "@csrf_exempt\ndef voice_outgoing(request): pass",
+            "tokens.voice.policy",
+            id="a-voice-view-name-in-another-voice-module",
         ),
         pytest.param(
             EXEMPT_IMPORT + "other = csrf_exempt(view)",

@@ -15,6 +15,7 @@ class TokensConfig(AppConfig):
         from tokens.api import docs  # noqa: F401
         from tokens.twilio import checks as rooms_checks  # noqa: F401
         from tokens.twilio import signals  # noqa: F401
+        from tokens.voice import checks as voice_checks  # noqa: F401
 
 
 class TokenAdminConfig(admin_apps.AdminConfig):
@@ -28,4 +29,4 @@ class TokenAdminConfig(admin_apps.AdminConfig):
         # Not from tokens/admin/__init__.py: building admin.site imports
         # tokens.admin.site, and registering from inside that import would
         # fill a second site that Django then throws away.
-        from tokens.admin import audit_log, registrations, rooms  # noqa: F401
+        from tokens.admin import audit_log, calls, registrations, rooms  # noqa: F401

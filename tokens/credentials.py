@@ -22,6 +22,26 @@ SID_FORMATS: dict[str, tuple[str, str]] = {
     "TWILIO_TWIML_APP_SID": (r"AP[0-9a-f]{32}", "'AP' followed by 32 hex digits"),
     "TWILIO_PUSH_CREDENTIAL_SID": (r"CR[0-9a-f]{32}", "'CR' followed by 32 hex digits"),
 }
+# (product, platform) -> the variable holding its push credential; unset,
+# TWILIO_PUSH_CREDENTIAL_SID is the fallback.
+PUSH_SUFFIXES = {"ios": "APNS", "ios-sandbox": "APNS_SANDBOX", "android": "FCM"}
+PUSH_PRODUCTS = {"voice": "VOICE", "chat": "CONVERSATIONS"}
+PUSH_VARIABLES = {
+    (product, platform): f"TWILIO_{prefix}_PUSH_CREDENTIAL_SID_{suffix}"
+    for product, prefix in PUSH_PRODUCTS.items()
+    for platform, suffix in PUSH_SUFFIXES.items()
+}
+PUSH_PLATFORM_NAMES = {
+    "ios": "iOS (APNs production)",
+    "ios-sandbox": "iOS in development (APNs sandbox)",
+    "android": "Android (FCM)",
+}
+SID_FORMATS.update(
+    {
+        name: (r"CR[0-9a-f]{32}", "'CR' followed by 32 hex digits")
+        for name in PUSH_VARIABLES.values()
+    }
+)
 SECRET_FORMAT = (r"[!-~]{16,256}", "16 to 256 printable characters without spaces")
 CORE = ("TWILIO_ACCOUNT_SID", "TWILIO_API_KEY", "TWILIO_API_SECRET")
 # What each optional variable enables, for checks and the configuration page.
@@ -29,7 +49,13 @@ ENABLES = {
     "TWILIO_CONVERSATIONS_SERVICE_SID": "the chat (Conversations) grant",
     "TWILIO_SYNC_SERVICE_SID": "the sync grant",
     "TWILIO_TWIML_APP_SID": "outgoing calls in the voice grant",
-    "TWILIO_PUSH_CREDENTIAL_SID": "iOS push for voice and chat",
+    "TWILIO_PUSH_CREDENTIAL_SID": "push for voice and chat on a platform "
+    "without its own credential",
+    **{
+        name: f"{'voice' if product == 'voice' else 'chat'} push on "
+        f"{PUSH_PLATFORM_NAMES[platform]}"
+        for (product, platform), name in PUSH_VARIABLES.items()
+    },
 }
 
 DEMO_VALUES = {
@@ -65,6 +91,21 @@ class TwilioCredentials:
     push_credential_sid: str = ""
     demo: bool = False
     missing_core: tuple[str, ...] = ()
+    # Variable name -> SID, for the per-platform push credentials that are set.
+    platform_push: Mapping[str, str] = field(default_factory=dict)
+
+    def push_credential_for(self, product: str, platform: str | None) -> str:
+        """The push credential of `product` on `platform` ("": none).
+
+        A platform's own credential, else TWILIO_PUSH_CREDENTIAL_SID; a device
+        that did not say its platform gets the fallback, as before.
+        """
+        own = (
+            self.platform_push.get(PUSH_VARIABLES[(product, platform)], "")
+            if (platform in PUSH_SUFFIXES)
+            else ""
+        )
+        return own or self.push_credential_sid
 
     @property
     def capabilities(self) -> Capabilities:
@@ -144,6 +185,9 @@ def _from_values(values: Mapping[str, str], *, demo: bool) -> TwilioCredentials:
         sync_service_sid=values.get("TWILIO_SYNC_SERVICE_SID", ""),
         twiml_app_sid=values.get("TWILIO_TWIML_APP_SID", ""),
         push_credential_sid=values.get("TWILIO_PUSH_CREDENTIAL_SID", ""),
+        platform_push={
+            name: values[name] for name in PUSH_VARIABLES.values() if values.get(name)
+        },
         demo=demo,
         missing_core=tuple(name for name in CORE if not values.get(name)),
     )

@@ -12,6 +12,7 @@ from knox.models import AbstractAuthToken
 
 from tokens import identity, policy
 from tokens.twilio.room_settings import TwilioRoomFields
+from tokens.voice.models import CallPolicyFields
 
 validate_room_name = RegexValidator(
     r"\A[A-Za-z0-9][A-Za-z0-9_.-]{0,127}\Z",
@@ -91,7 +92,7 @@ class UserOrGroup(models.Model):
         return "personal" if self.user_id else f"group {self.group}"
 
 
-class GrantRule(UserOrGroup):
+class GrantRule(UserOrGroup, CallPolicyFields):
     """The grants one user or one group may put in a token."""
 
     user = models.OneToOneField(
@@ -228,6 +229,12 @@ class ApiToken(AbstractAuthToken):
     """An API session: knox's hashed token, with the device it was made for."""
 
     device = models.CharField(max_length=64, blank=True)
+    platform = models.CharField(
+        max_length=16,
+        blank=True,
+        choices=[(name, name) for name in policy.PLATFORMS],
+        help_text="Said at login: which push credential its tokens carry.",
+    )
 
     class Meta:
         verbose_name = "API session"
@@ -276,9 +283,12 @@ from tokens.twilio.models import (  # noqa: E402
     TwilioRoom,
     WorkerLease,
 )
+from tokens.voice.models import CallDecision, CallRecord  # noqa: E402
 
 __all__ = [
     "ApiToken",
+    "CallDecision",
+    "CallRecord",
     "Eviction",
     "GrantRule",
     "ParticipantSession",

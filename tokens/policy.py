@@ -20,6 +20,8 @@ MAX_TTL = 86400
 
 VIDEO_NONE, VIDEO_LISTED, VIDEO_ANY = "none", "listed", "any"
 VIDEO_LEVELS = (VIDEO_NONE, VIDEO_LISTED, VIDEO_ANY)
+# The device platforms a push credential is chosen for.
+PLATFORMS = ("ios", "ios-sandbox", "android")
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,7 @@ class Params:
     device: str | None = None
     ttl: int | None = None
     identity: str | None = None
+    platform: str | None = None
 
 
 @dataclass(frozen=True)

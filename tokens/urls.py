@@ -3,6 +3,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from tokens.api import views as api
 from tokens.twilio import views as twilio_views
+from tokens.voice import views as voice_views
 from tokens.web import views as web
 
 urlpatterns = [
@@ -20,6 +21,17 @@ urlpatterns = [
         "webhooks/twilio/video",
         twilio_views.video_status,
         name="twilio-video-status",
+    ),
+    path("webhooks/twilio/voice", voice_views.voice_outgoing, name="twilio-voice"),
+    path(
+        "webhooks/twilio/voice/incoming",
+        voice_views.voice_incoming,
+        name="twilio-voice-incoming",
+    ),
+    path(
+        "webhooks/twilio/voice/status",
+        voice_views.voice_status,
+        name="twilio-voice-status",
     ),
     path(
         "api/schema/",

@@ -247,6 +247,15 @@ TWILIO = {
     "TWILIO_SYNC_SERVICE_SID": raw_env("TWILIO_SYNC_SERVICE_SID"),
     "TWILIO_TWIML_APP_SID": raw_env("TWILIO_TWIML_APP_SID"),
     "TWILIO_PUSH_CREDENTIAL_SID": raw_env("TWILIO_PUSH_CREDENTIAL_SID"),
+    # Per product and platform (tokens/credentials.py, PUSH_VARIABLES); the
+    # one above is the fallback for each.
+    **{
+        f"TWILIO_{product}_PUSH_CREDENTIAL_SID_{suffix}": raw_env(
+            f"TWILIO_{product}_PUSH_CREDENTIAL_SID_{suffix}"
+        )
+        for product in ("VOICE", "CONVERSATIONS")
+        for suffix in ("APNS", "APNS_SANDBOX", "FCM")
+    },
 }
 # Set only to tell the operator it is the wrong name (see the checks).
 TWILIO_MISNAMED = sorted(name for name in ("TWILIO_SECRET",) if name in env.ENVIRON)
@@ -282,6 +291,12 @@ TOKENSERVER_RECONCILE_INTERVAL = env_int(
 TOKENSERVER_WORKER_LEASE = env_int(
     "TOKENSERVER_WORKER_LEASE", default=30, minimum=2, maximum=86400
 )
+
+# Voice calls (tokens/voice/): the account's number shown to phone numbers
+# the apps dial (E.164; without it no phone number is dialled), and the
+# Django group whose members the account's number rings.
+TWILIO_CALLER_ID = env_str("TWILIO_CALLER_ID")
+TWILIO_INCOMING_CALL_GROUP = env_str("TWILIO_INCOMING_CALL_GROUP")
 
 TOKENSERVER_DEMO = env_bool("TOKENSERVER_DEMO", default=False)
 # Twilio refuses tokens that live longer than 24 hours.

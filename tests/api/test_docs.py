@@ -182,7 +182,7 @@ def test_login_takes_username_password_and_an_optional_device(schema):
     op = operation(schema, "/api/auth/login/", "post")
     assert "security" not in op  # no API token or session needed to log in
     body = component(schema, op["requestBody"]["content"]["application/json"]["schema"])
-    assert set(body["properties"]) == {"username", "password", "device"}
+    assert set(body["properties"]) == {"username", "password", "device", "platform"}
     assert set(body["required"]) == {"username", "password"}
     ok = json_schema(schema, op, "200")
     assert set(ok["required"]) == {"token", "expiry", "identity"}

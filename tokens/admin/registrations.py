@@ -22,9 +22,22 @@ from tokens.admin.live_pages import (
 )
 from tokens.models import ApiToken, GrantRule, Room, RoomAccess, TokenEvent, User
 
+# The call policy's fields come with the voice switches they refine.
+RULE_FIELDS = (
+    "video",
+    "voice_outgoing",
+    "voice_incoming",
+    "calls",
+    "call_prefixes",
+    "chat",
+    "sync",
+    "max_ttl",
+)
+
 
 class GrantRuleInline(admin.StackedInline):
     model = GrantRule
+    fields = RULE_FIELDS
     extra = 0
     max_num = 1
     verbose_name = verbose_name_plural = "grant permissions"
@@ -233,11 +246,13 @@ class GrantRuleAdmin(admin.ModelAdmin):
         "video",
         "voice_outgoing",
         "voice_incoming",
+        "calls",
         "chat",
         "sync",
         "max_ttl",
     ]
-    list_filter = ["video", "voice_outgoing", "voice_incoming", "chat", "sync"]
+    list_filter = ["video", "voice_outgoing", "voice_incoming", "calls", "chat", "sync"]
+    fields = ("user", "group", *RULE_FIELDS)
     search_fields = ["user__username", "group__name"]
     autocomplete_fields = ["user", "group"]
     list_select_related = ["user", "group"]

@@ -23,6 +23,8 @@ from tokens.issuing.summary import current_summary
 from tokens.models import User
 from tokens.timeutil import iso_utc
 from tokens.twilio.conf import enforcement_missing, webhook_config
+from tokens.voice.parties import calls_of
+from tokens.voice.policy import is_e164
 
 
 def effective_access(model_admin, request: HttpRequest, object_id: str) -> HttpResponse:
@@ -38,6 +40,7 @@ def effective_access(model_admin, request: HttpRequest, object_id: str) -> HttpR
         "title": f"Effective access of {user}",
         "subject": user,
         "summary": summary,
+        "calls": calls_of(user),
         "opts": model_admin.model._meta,
         "demo": demo,
     }
@@ -117,6 +120,17 @@ def worker_rows() -> list[dict[str, str]]:
     ]
 
 
+def voice_rows() -> list[dict[str, str]]:
+    """The voice settings: a phone number and a group name, neither secret."""
+    caller_id = settings.TWILIO_CALLER_ID
+    status = "present" if is_e164(caller_id) else "malformed"
+    group = settings.TWILIO_INCOMING_CALL_GROUP
+    return [
+        _row("TWILIO_CALLER_ID", status if caller_id else "missing", caller_id),
+        _row("TWILIO_INCOMING_CALL_GROUP", "present" if group else "missing", group),
+    ]
+
+
 def _row(variable: str, status: str, shown: str) -> dict[str, str]:
     return {
         "variable": variable,
@@ -144,6 +158,7 @@ def configuration(admin_site, request: HttpRequest) -> HttpResponse:
         "rooms_followed": not webhook_config().missing,
         "enforcement_missing": enforcement_missing(),
         "worker": worker_rows(),
+        "voice": voice_rows(),
     }
     return TemplateResponse(request, "admin/tokens/configuration.html", context)
 

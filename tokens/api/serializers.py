@@ -5,17 +5,18 @@ from collections.abc import Mapping
 from django.utils.datastructures import MultiValueDict
 from rest_framework import serializers
 
-from tokens.issuing.params import device_field, first_repeated
+from tokens.issuing.params import device_field, first_repeated, platform_field
 
-LOGIN_FIELDS = ("username", "password", "device")
+LOGIN_FIELDS = ("username", "password", "device", "platform")
 
 
 class LoginSerializer(serializers.Serializer):
-    """A login: username, password and, optionally, the device's label."""
+    """A login: username, password and, optionally, the device's label and platform."""
 
     username = serializers.CharField(max_length=150, trim_whitespace=False)
     password = serializers.CharField(max_length=4096, trim_whitespace=False)
     device = device_field()
+    platform = platform_field()
 
     def to_internal_value(self, data):
         if isinstance(data, MultiValueDict):

@@ -93,13 +93,16 @@ class LoginView(NoStoreMixin, APIView):
                 "Unable to log in with the given username and password.",
                 code="invalid_credentials",
             )
-        return self._login(request, user, serializer.validated_data.get("device", ""))
+        return self._login(request, user, serializer.validated_data)
 
-    def _login(self, request: Request, user, device: str) -> Response:
+    def _login(self, request: Request, user, data: Mapping) -> Response:
         with transaction.atomic():
             _check_session_limit(user, knox_settings.TOKEN_LIMIT_PER_USER)
             instance, token = get_token_model().objects.create(
-                user=user, expiry=knox_settings.TOKEN_TTL, device=device
+                user=user,
+                expiry=knox_settings.TOKEN_TTL,
+                device=data.get("device", ""),
+                platform=data.get("platform", ""),
             )
         user_logged_in.send(sender=user.__class__, request=request._request, user=user)
         return Response(
@@ -154,6 +157,7 @@ class TokenView(NoStoreMixin, APIView):
             limits=current_limits(),
             client=_audit_client(request),
             now=timezone.now(),
+            session_platform=_session_platform(request),
         )
         decision = result.decision
         return Response(
@@ -173,12 +177,19 @@ class MeView(NoStoreMixin, APIView):
 
     @docs.me
     def get(self, request: AuthenticatedRequest) -> Response:
-        summary, demo = current_summary(request.user, now=timezone.now())
+        summary, demo = current_summary(
+            request.user, now=timezone.now(), platform=_session_platform(request)
+        )
         body = summary.as_json()
         body["demo"] = demo
         if demo:
             body["warning"] = DEMO_WARNING
         return Response(body)
+
+
+def _session_platform(request: Request) -> str:
+    """The platform the API session's login named ("" for a browser session)."""
+    return getattr(request.auth, "platform", "") or ""
 
 
 def _audit_client(request: Request) -> audit.Client:

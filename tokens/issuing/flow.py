@@ -28,8 +28,12 @@ def request_token(
     limits: policy.Limits,
     client: audit.Client,
     now: datetime,
+    session_platform: str = "",
 ) -> Result:
-    """Issue a token for these parameters, or record the refusal and raise it."""
+    """Issue a token for these parameters, or record the refusal and raise it.
+
+    The platform asked for wins over the one the API session was made with.
+    """
     # A JWT counts in whole seconds: so do the ttl and expiry we report.
     now = now.replace(microsecond=0)
     params = None
@@ -54,6 +58,7 @@ def request_token(
         device=params.device,
         credentials=credentials,
         now=now,
+        platform=params.platform or session_platform or None,
     )
     audit.record_issued(
         user=user,

@@ -14,13 +14,20 @@ from rest_framework import serializers
 from tokens import errors, identity, policy
 from tokens.models import validate_room_name
 
-TOKEN_FIELDS = ("room", "device", "grants", "ttl", "identity")
+TOKEN_FIELDS = ("room", "device", "grants", "ttl", "identity", "platform")
 # \A and \Z: `$` would also match before a final newline. The OpenAPI
 # description turns them into ECMA-262's `^` and `$` (drf-spectacular does).
 DEVICE_PATTERN = r"\A[A-Za-z0-9_.-]{1,64}\Z"
 DEVICE_MESSAGE = "Use 1 to 64 letters, digits, '_', '.' or '-'."
 # JSON bodies must give each parameter its documented type: no coercion.
-JSON_TYPES = {"room": str, "device": str, "grants": str, "identity": str, "ttl": int}
+JSON_TYPES = {
+    "room": str,
+    "device": str,
+    "grants": str,
+    "identity": str,
+    "ttl": int,
+    "platform": str,
+}
 
 
 class StrictIntegerField(serializers.IntegerField):
@@ -58,6 +65,21 @@ class GrantListField(serializers.CharField):
 # a Serializer deep-copies its fields for every instance, which cost more CPU
 # than all the rest of the validation (docs/performance.md). Fields hold no
 # per-request state; the messages are DRF's, as before.
+def platform_field(**kwargs) -> serializers.ChoiceField:
+    """The device's platform: the one choice for /token and the login."""
+    return serializers.ChoiceField(
+        choices=policy.PLATFORMS,
+        required=False,
+        help_text=(
+            "`ios`, `ios-sandbox` (an app built for development) or `android`: "
+            "the voice and chat grants carry that platform's push credential "
+            "(APNs production, APNs sandbox, FCM), else the server's fallback, "
+            "else none."
+        ),
+        **kwargs,
+    )
+
+
 def device_field(**kwargs) -> serializers.RegexField:
     """A device label: the one pattern for /token and the login."""
     return serializers.RegexField(
@@ -120,6 +142,7 @@ TOKEN_PARAM_FIELDS: dict[str, serializers.Field] = {
             "the user's identity (for old clients)."
         ),
     ),
+    "platform": platform_field(),
 }
 
 
@@ -156,6 +179,7 @@ def parse_token_params(data: Mapping[str, Any]) -> policy.Params:
         device=values.get("device"),
         ttl=values.get("ttl"),
         identity=values.get("identity"),
+        platform=values.get("platform"),
     )
 
 

@@ -52,6 +52,7 @@ def sign(
     device: str | None,
     credentials: TwilioCredentials,
     now: datetime,
+    platform: str | None = None,
 ) -> IssuedToken:
     """Sign the decided token, with `nbf` at `now` and `exp` at the decided expiry."""
     if not identity:
@@ -69,7 +70,7 @@ def sign(
         nbf=issued_at,
         valid_until=issued_at + decision.ttl,
         grants=[
-            _grant(name, decision, identity, device, credentials)
+            _grant(name, decision, identity, device, credentials, platform)
             for name in decision.grants
         ],
     )
@@ -83,6 +84,7 @@ def _grant(
     identity: str,
     device: str | None,
     credentials: TwilioCredentials,
+    platform: str | None = None,
 ) -> AccessTokenGrant:
     if name == "video":
         # VideoGrant(room=None) grants every room: only for an unlocked decision.
@@ -97,13 +99,15 @@ def _grant(
             outgoing_application_sid=credentials.twiml_app_sid
             if decision.voice_outgoing
             else None,
-            push_credential_sid=credentials.push_credential_sid or None,
+            push_credential_sid=credentials.push_credential_for("voice", platform)
+            or None,
         )
     if name == "chat":
         return ChatGrant(
             service_sid=credentials.conversations_service_sid,
             endpoint_id=endpoint_id(identity, device),
-            push_credential_sid=credentials.push_credential_sid or None,
+            push_credential_sid=credentials.push_credential_for("chat", platform)
+            or None,
         )
     if name == "sync":
         return SyncGrant(service_sid=credentials.sync_service_sid)

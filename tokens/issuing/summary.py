@@ -1,6 +1,6 @@
 """What a user may get now: the summary behind /api/me and the pages."""
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from typing import Any
 
@@ -35,6 +35,9 @@ class Summary:
     sources: dict[str, tuple[str, ...]]
     rooms: list[RoomEntry]
     next_change: datetime | None = None
+    # The platform the session said and whether voice and chat tokens carry
+    # a push credential for it.
+    push: dict[str, Any] = field(default_factory=dict)
 
     @property
     def grant_rows(self) -> list[dict[str, Any]]:
@@ -67,7 +70,7 @@ class Summary:
 
 
 def _fields(instance: Any) -> dict[str, Any]:  # a dataclass instance
-    return {field.name: getattr(instance, field.name) for field in fields(instance)}
+    return {each.name: getattr(instance, each.name) for each in fields(instance)}
 
 
 def summarize(
@@ -130,7 +133,11 @@ def _state(row: RoomAccess, now: datetime) -> str:
 
 
 def current_summary(
-    user: User, *, now: datetime, ended_after: datetime | None = None
+    user: User,
+    *,
+    now: datetime,
+    ended_after: datetime | None = None,
+    platform: str = "",
 ) -> tuple[Summary, bool]:
     """The summary under the server's settings, and whether demo mode is on."""
     credentials = current_credentials()
@@ -141,4 +148,11 @@ def current_summary(
         now=now,
         ended_after=ended_after,
     )
-    return summary, credentials.demo
+    push = {
+        "platform": platform or None,
+        **{
+            product: bool(credentials.push_credential_for(product, platform or None))
+            for product in ("voice", "chat")
+        },
+    }
+    return replace(summary, push=push), credentials.demo

@@ -33,6 +33,23 @@ class RoomEntrySerializer(serializers.Serializer):
         ref_name = "RoomEntry"
 
 
+class PushSerializer(serializers.Serializer):
+    platform = serializers.ChoiceField(
+        choices=policy.PLATFORMS,
+        allow_null=True,
+        help_text="The platform the API session's login said (null: none said).",
+    )
+    voice = serializers.BooleanField(
+        help_text="Whether voice grants carry a push credential for it."
+    )
+    chat = serializers.BooleanField(
+        help_text="Whether chat grants carry a push credential for it."
+    )
+
+    class Meta:
+        ref_name = "Push"
+
+
 class MeSerializer(serializers.Serializer):
     identity = serializers.CharField()
     grants = grant_list("The grants the user may get now.")
@@ -53,6 +70,11 @@ class MeSerializer(serializers.Serializer):
     next_change = serializers.DateTimeField(
         allow_null=True,
         help_text="The next time one of the room windows opens or closes.",
+    )
+    push = PushSerializer(
+        help_text="Push for the session's platform: without a credential for "
+        "it, the grant has no `push_credential_sid` and the device gets no "
+        "push (a `platform` on /token may say another)."
     )
     demo = serializers.BooleanField(
         help_text="True when tokens are signed with fake credentials."

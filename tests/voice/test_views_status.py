@@ -1,0 +1,128 @@
+"""POST /webhooks/twilio/voice/status (the <Dial action>): each dialled call's
+parties, outcome and duration, recorded once however often Twilio posts."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from tests.standins.twilio_voice_posts import (
+    CALL_SID,
+    STATUS,
+    call,
+    dial_ended,
+    post,
+    shape,
+    twiml,
+)
+from tokens.models import CallDecision, CallRecord
+
+HANG_UP = [("Hangup", {}, None)]
+
+
+def test_a_dialled_call_is_recorded_when_it_ends(erin, dave):
+    post(call("dave", "client:erin"))
+
+    response = post(dial_ended(), path=STATUS)
+
+    assert shape(twiml(response)) == HANG_UP
+    (record,) = CallRecord.objects.all()
+    assert (record.call_sid, record.user, record.caller, record.dialled) == (
+        CALL_SID,
+        erin,
+        "erin",
+        "dave",
+    )
+    assert (record.outcome, record.duration, record.direction) == (
+        "completed",
+        42,
+        "outgoing",
+    )
+    assert record.started_at == CallDecision.objects.get().created_at
+
+
+def test_a_replayed_status_changes_nothing(erin, dave):
+    post(call("dave", "client:erin"))
+    post(dial_ended(), path=STATUS)
+    first = list(CallRecord.objects.values())
+
+    again = post(dial_ended(), path=STATUS)
+    other = post(dial_ended("no-answer", "0"), path=STATUS)
+
+    assert shape(twiml(again)) == shape(twiml(other)) == HANG_UP
+    assert list(CallRecord.objects.values()) == first
+
+
+def test_an_unanswered_call_is_recorded_without_a_duration(erin, dave):
+    post(call("dave", "client:erin"))
+
+    post(dial_ended("no-answer", "", DialCallSid=""), path=STATUS)
+
+    record = CallRecord.objects.get()
+    assert (record.outcome, record.duration, record.dial_call_sid) == (
+        "no-answer",
+        None,
+        "",
+    )
+
+
+def test_a_status_for_a_refused_or_unknown_call_records_nothing(erin, frank):
+    post(call("frank", "client:erin"))  # refused: frank receives no calls
+
+    refused = post(dial_ended(), path=STATUS)
+    unknown = post(dial_ended(CallSid="CA" + "9" * 32), path=STATUS)
+
+    assert shape(twiml(refused)) == shape(twiml(unknown)) == HANG_UP
+    assert not CallRecord.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"CallSid": "CA123"}, "CallSid"),
+        ({"CallSid": ""}, "CallSid"),
+        ({"DialCallStatus": "<Dial>"}, "DialCallStatus"),
+        ({"DialCallStatus": "completed\n"}, "DialCallStatus"),
+        ({"DialCallDuration": "-1"}, "DialCallDuration"),
+        ({"DialCallDuration": "9" * 10}, "DialCallDuration"),
+        ({"DialCallStatus": ["completed", "busy"]}, "DialCallStatus"),
+    ],
+)
+def test_a_malformed_status_is_refused_naming_the_field(erin, dave, fields, field):
+    post(call("dave", "client:erin"))
+
+    response = post(dial_ended(**fields), path=STATUS)
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid"
+    assert list(response.json()["fields"]) == [field]
+    assert not CallRecord.objects.exists()
+
+
+@pytest.mark.parametrize("kind", ["unsigned", "tampered", "another-url"])
+def test_a_status_twilio_did_not_sign_is_refused_and_writes_nothing(erin, dave, kind):
+    post(call("dave", "client:erin"))
+    params = dial_ended()
+    kwargs = {
+        "unsigned": {"signature": "bm90LXNpZ25lZA=="},
+        "tampered": {"body": "CallSid=" + CALL_SID + "&DialCallStatus=completed"},
+        "another-url": {"url": "https://tokens.example.com/webhooks/twilio/voice"},
+    }[kind]
+
+    response = post(params, path=STATUS, **kwargs)
+
+    assert response.status_code == 403
+    assert not CallRecord.objects.exists()
+
+
+def test_staff_find_calls_by_user_and_outcome(staff, erin, dave):
+    post(call("dave", "client:erin"))
+    post(dial_ended("busy", "0"), path=STATUS)
+    CallRecord.objects.update(ended_at=timezone.now() - timedelta(days=1))
+
+    page = staff.get(
+        f"/admin/tokens/callrecord/?user__id__exact={erin.pk}&outcome=busy"
+    )
+
+    assert page.status_code == 200
+    assert CALL_SID in page.content.decode()
