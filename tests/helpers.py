@@ -12,7 +12,6 @@ import os
 import re
 import socket
 import subprocess
-import sys
 from datetime import datetime
 from html.parser import HTMLParser
 from pathlib import Path
@@ -22,6 +21,7 @@ from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from tests import fresh_python
 from tokens.models import ApiToken, TokenEvent
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -292,16 +292,11 @@ def local_server_env(**overrides: str | None) -> dict[str, str]:
 def run_python(
     *args: str, env: dict[str, str], timeout: float = 120, stdin: str | None = None
 ) -> subprocess.CompletedProcess:
-    """Run this interpreter in the repository root; output captured as text."""
-    return subprocess.run(  # noqa: S603  (our interpreter, our arguments)
-        [sys.executable, *args],
-        cwd=ROOT,
-        env=env,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
+    """Run this interpreter in the repository root; output captured as text.
+    A fresh process each time, forked from a warm one when that is the same
+    as a cold start (tests/fresh_python.py)."""
+    return fresh_python.run(
+        args, cwd=ROOT, env=env, base_env=clean_environ(), stdin=stdin, timeout=timeout
     )
 
 
