@@ -29,6 +29,7 @@ from tokens.twilio.wake import Waiter
 
 logger = logging.getLogger(__name__)
 
+
 class Worker:
     def __init__(
         self,
