@@ -112,3 +112,30 @@ def test_with_redis_a_wake_ends_the_blocking_wait_at_once(settings, monkeypatch)
     assert waiter.wait(10) is True
     assert time.monotonic() - started < 2
     assert waiter.wait(0.2) is False  # drained: one pass for many wakes
+
+
+@pytest.mark.skipif(not _redis_answers(), reason=f"no Redis at {REDIS_URL}")
+def test_a_standby_worker_leaves_the_wake_to_the_lease_holder(
+    settings, monkeypatch, db
+):
+    monkeypatch.setattr(wake, "KEY", f"test:wake:{uuid.uuid4().hex}")
+    settings.REDIS_URL = REDIS_URL
+    now = timezone.now()
+    WorkerLease.objects.create(
+        name=lease.NAME,
+        holder="the other",
+        expires_at=now + timedelta(minutes=1),
+        heartbeat_at=now,
+    )
+    standby = Worker(
+        None,  # type: ignore[arg-type]  # a standby never calls Twilio
+        WorkerOptions(),
+        holder="me",
+        waiter=Waiter(redis_url=REDIS_URL, longest=10),
+    )
+    wake._wake()
+
+    standby.rest(standby.run_pass() and 0.3)
+
+    holder = Waiter(redis_url=REDIS_URL, longest=10)
+    assert holder.wait(1) is True  # the wake is still there for the holder

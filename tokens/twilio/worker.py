@@ -44,16 +44,26 @@ class Worker:
         self.holder = holder or lease.new_holder()
         self.waiter = waiter or Waiter()
         self.next_reconcile: datetime | None = None  # None: at the first pass
+        self.holding = False  # whether the last pass held the lease
 
     def run(self) -> None:
         """Passes until `waiter.stop()`; the lease is given up at the end."""
         logger.info("enforce_access started as %s", self.holder)
         try:
             while not self.waiter.stopping.is_set():
-                self.waiter.wait(self.run_pass())
+                self.rest(self.run_pass())
         finally:
             lease.release(self.holder, now=self.clock())
             logger.info("enforce_access stopped")
+
+    def rest(self, seconds: float) -> None:
+        """Wait for the next pass. Only the lease holder waits for wakes: a
+        standby taking one off the Redis list would leave the holder asleep
+        until its bound."""
+        if self.holding:
+            self.waiter.wait(seconds)
+        else:
+            self.waiter.stopping.wait(seconds)
 
     def run_once(self) -> None:
         """One pass, then give the lease up (`enforce_access --once`)."""
@@ -65,12 +75,16 @@ class Worker:
     def run_pass(self) -> float:
         """One pass; the seconds until the next one is due."""
         now = self.clock()
-        if not lease.acquire(self.holder, now=now, seconds=self.options.lease):
+        self.holding = lease.acquire(self.holder, now=now, seconds=self.options.lease)
+        if not self.holding:
             return self.options.bound  # a standby: look again later
         if self.next_reconcile is None or now >= self.next_reconcile:
             self._reconcile(now)
             now = self.clock()
-            if not lease.acquire(self.holder, now=now, seconds=self.options.lease):
+            self.holding = lease.acquire(
+                self.holder, now=now, seconds=self.options.lease
+            )
+            if not self.holding:
                 return self.options.bound
         moments = [now + timedelta(seconds=self.options.bound), self.next_reconcile]
         moments.append(self._retry_due(now))
