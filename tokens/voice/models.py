@@ -1,4 +1,4 @@
-"""The call policy fields of a grant rule, and one audit row per routing decision."""
+"""The voice fields of a grant rule, and one audit row per routing decision."""
 
 import uuid
 
@@ -17,8 +17,11 @@ def validate_prefixes(value: str) -> None:
 
 
 class CallPolicyFields(models.Model):
-    """Whom a user or group may call: an abstract base of GrantRule."""
+    """The voice switches and whom a user or group may call: an abstract
+    base of GrantRule."""
 
+    voice_outgoing = models.BooleanField("voice: outgoing calls", default=False)
+    voice_incoming = models.BooleanField("voice: incoming calls", default=False)
     calls = models.CharField(
         "outgoing calls to",
         max_length=8,
@@ -49,8 +52,8 @@ class CallPolicyFields(models.Model):
     def call_rule(self, source: str) -> policy.CallRule:
         return policy.CallRule(
             source=source,
-            outgoing=getattr(self, "voice_outgoing", False),
-            incoming=getattr(self, "voice_incoming", False),
+            outgoing=self.voice_outgoing,
+            incoming=self.voice_incoming,
             calls=self.calls,
             prefixes=policy.parse_prefixes(self.call_prefixes),
         )
