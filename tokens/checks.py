@@ -40,10 +40,13 @@ def twilio_settings(
         enables = credentials.ENABLES.get(problem.variable)
         hint = f"Without it, {enables} is off." if enables else None
         if problem.optional and problem.missing:
+            if problem.variable in PUSH_VARIABLES:
+                continue  # said per product and platform by push_messages
             messages.append(Info(problem.message, hint=hint, id="tokens.I001"))
             continue
         code = "tokens.W001" if level is Warning else "tokens.E001"
         messages.append(level(problem.message, hint=hint, id=code))
+    messages.extend(push_messages(credentials.current_credentials()))
     for name in settings.TWILIO_MISNAMED:
         messages.append(
             Warning(
@@ -53,6 +56,53 @@ def twilio_settings(
             )
         )
     return messages
+
+
+PUSH_VARIABLES = {"TWILIO_PUSH_CREDENTIAL_SID", *credentials.PUSH_VARIABLES.values()}
+PUSH_KIND_HINT = (
+    "A push credential is of one kind (APNs, APNs sandbox or FCM): the fallback "
+    "reaches only the platforms of its kind; give the others their own."
+)
+
+
+def push_messages(creds: credentials.TwilioCredentials) -> list[CheckMessage]:
+    """Which product x platform has a push credential, its own or the fallback.
+
+    Nothing when each has its own. A malformed variable counts as unset here
+    (and has its own message above).
+    """
+    own, fallback, off = [], [], []
+    for product, platform in credentials.PUSH_VARIABLES:
+        name = credentials.push_combination(product, platform)
+        source = creds.push_source(product, platform)
+        if source == "TWILIO_PUSH_CREDENTIAL_SID":
+            fallback.append(name)
+        elif source:
+            own.append(f"{name} ({source})")
+        else:
+            off.append((name, credentials.PUSH_VARIABLES[(product, platform)]))
+    has_own = f" Own credential: {', '.join(own)}." if own else ""
+    if off:
+        variables = ", ".join(variable for _, variable in off)
+        return [
+            Info(
+                f"Push is off for {', '.join(name for name, _ in off)}: no "
+                f"credential of their own and no TWILIO_PUSH_CREDENTIAL_SID."
+                f"{has_own}",
+                hint=f"Set {variables} (or TWILIO_PUSH_CREDENTIAL_SID for all).",
+                id="tokens.I002",
+            )
+        ]
+    if fallback:
+        return [
+            Info(
+                f"Push uses TWILIO_PUSH_CREDENTIAL_SID, the fallback, for "
+                f"{', '.join(fallback)}.{has_own}",
+                hint=PUSH_KIND_HINT,
+                id="tokens.I003",
+            )
+        ]
+    return []
 
 
 @register(Tags.security, deploy=True)

@@ -107,6 +107,13 @@ class TwilioCredentials:
         )
         return own or self.push_credential_sid
 
+    def push_source(self, product: str, platform: str) -> str:
+        """The variable whose credential `product` gets on `platform` ("": none)."""
+        own = PUSH_VARIABLES[(product, platform)]
+        if self.platform_push.get(own):
+            return own
+        return "TWILIO_PUSH_CREDENTIAL_SID" if self.push_credential_sid else ""
+
     @property
     def capabilities(self) -> Capabilities:
         return Capabilities(
@@ -115,6 +122,11 @@ class TwilioCredentials:
             sync=bool(self.sync_service_sid),
             voice_outgoing=bool(self.twiml_app_sid),
         )
+
+
+def push_combination(product: str, platform: str) -> str:
+    """How messages name a product on a platform: "voice on Android (FCM)"."""
+    return f"{product} on {PUSH_PLATFORM_NAMES[platform]}"
 
 
 def is_valid(variable: str, value: str) -> bool:

@@ -93,7 +93,8 @@ class UserOrGroup(models.Model):
 
 
 class GrantRule(UserOrGroup, CallPolicyFields):
-    """The grants one user or one group may put in a token."""
+    """The grants one user or one group may put in a token (the voice
+    switches and whom they may call: tokens/voice/models.py)."""
 
     user = models.OneToOneField(
         User, null=True, blank=True, on_delete=models.CASCADE, related_name="grant_rule"
@@ -114,8 +115,6 @@ class GrantRule(UserOrGroup, CallPolicyFields):
         ],
         default=policy.VIDEO_NONE,
     )
-    voice_outgoing = models.BooleanField("voice: outgoing calls", default=False)
-    voice_incoming = models.BooleanField("voice: incoming calls", default=False)
     chat = models.BooleanField("chat (Conversations)", default=False)
     sync = models.BooleanField(default=False)
     max_ttl = models.PositiveIntegerField(

@@ -1,7 +1,9 @@
 """Push credentials per product and platform: each token decoded with PyJWT
-carries the platform's own credential, the fallback, or none."""
+carries the platform's own credential, the fallback, or none; the system
+check names which combination gets which."""
 
 import pytest
+from django.core import checks
 from rest_framework.test import APIClient
 
 from tests.conftest import PASSWORD, decode
@@ -24,6 +26,16 @@ def gina(db):
 def push_sids(token: str) -> dict:
     grants = decode(token)[1]["grants"]
     return {product: grants[product].get("push_credential_sid") for product in PRODUCTS}
+
+
+def push_check_messages() -> list[checks.CheckMessage]:
+    """The tokens checks' messages, in id order."""
+    found = [m for m in checks.run_checks() if (m.id or "").startswith("tokens.")]
+    return sorted(found, key=lambda m: m.id or "")
+
+
+def ids(messages) -> list[str]:
+    return [m.id for m in messages]
 
 
 def without(settings, *names: str) -> None:
@@ -121,3 +133,76 @@ def test_the_credential_is_the_platforms_else_the_fallback(platform, own, expect
     )
 
     assert credentials.push_credential_for("voice", platform) == expected
+
+
+def test_platforms_without_a_credential_of_their_own_use_the_fallback(settings):
+    without(settings, *list(PUSH_VARIABLES.values())[1:])
+
+    messages = push_check_messages()
+
+    assert ids(messages) == ["tokens.I003"]
+    text = messages[0].msg
+    fallback, own = text.split(" Own credential: ")
+    assert "TWILIO_PUSH_CREDENTIAL_SID, the fallback" in fallback
+    assert "is off" not in text
+    for name in (
+        "voice on iOS in development (APNs sandbox)",
+        "voice on Android (FCM)",
+        "chat on iOS (APNs production)",
+        "chat on iOS in development (APNs sandbox)",
+        "chat on Android (FCM)",
+    ):
+        assert name in fallback, name
+    assert (
+        own == "voice on iOS (APNs production) (TWILIO_VOICE_PUSH_CREDENTIAL_SID_APNS)."
+    )
+    assert "one kind" in (messages[0].hint or "")
+
+
+def test_without_the_fallback_the_platforms_lacking_their_own_are_off(settings):
+    without(
+        settings,
+        FALLBACK,
+        "TWILIO_VOICE_PUSH_CREDENTIAL_SID_FCM",
+        "TWILIO_CONVERSATIONS_PUSH_CREDENTIAL_SID_APNS_SANDBOX",
+    )
+
+    messages = push_check_messages()
+
+    assert ids(messages) == ["tokens.I002"]
+    off, own = messages[0].msg.split(" Own credential: ")
+    assert off.startswith(
+        "Push is off for voice on Android (FCM), chat on iOS in development "
+        "(APNs sandbox): "
+    )
+    assert (
+        "voice on iOS (APNs production) (TWILIO_VOICE_PUSH_CREDENTIAL_SID_APNS)" in own
+    )
+    assert "voice on Android" not in own
+    assert messages[0].hint == (
+        "Set TWILIO_VOICE_PUSH_CREDENTIAL_SID_FCM, "
+        "TWILIO_CONVERSATIONS_PUSH_CREDENTIAL_SID_APNS_SANDBOX "
+        "(or TWILIO_PUSH_CREDENTIAL_SID for all)."
+    )
+
+
+def test_a_malformed_platform_credential_is_an_error_and_counts_as_unset(settings):
+    settings.DEBUG = False
+    without(settings, FALLBACK)
+    bad = ("TWILIO_VOICE_PUSH_CREDENTIAL_SID_FCM", "XX" + "0" * 32)
+    settings.TWILIO = {**settings.TWILIO, bad[0]: bad}
+
+    messages = push_check_messages()
+
+    assert ids(messages) == ["tokens.E001", "tokens.I002"]
+    assert "Push is off for voice on Android (FCM):" in messages[1].msg
+
+
+def test_without_any_push_credential_every_combination_is_off(settings):
+    without(settings, *PUSH_VARIABLES.values(), FALLBACK)
+
+    messages = push_check_messages()
+
+    assert ids(messages) == ["tokens.I002"]
+    assert "Own credential" not in messages[0].msg
+    assert messages[0].msg.count(" on ") == 6

@@ -4,6 +4,8 @@ answering group's members who may receive calls now, at most ten."""
 import pytest
 from django.contrib.auth.models import Group
 
+from tests.conftest import decode
+from tests.helpers import logged_in
 from tests.standins.twilio_voice_posts import INCOMING, incoming, post, shape, twiml
 from tokens.models import CallDecision, GrantRule, User
 
@@ -94,17 +96,35 @@ def test_nobody_available_hears_a_message_and_the_call_ends(
     assert (row.outcome, row.code) == ("refused", code)
 
 
-def test_an_unsigned_incoming_call_is_refused_and_writes_nothing(desk):
-    response = post(incoming(), path=INCOMING, signature="bm90LXNpZ25lZA==")
+def test_a_member_whose_incoming_calls_were_removed_is_not_rung_despite_a_token(
+    desk, dave
+):
+    dave.groups.add(desk)
+    token = logged_in(dave).get("/token").json()["token"]
+    assert decode(token)[1]["grants"]["voice"]["incoming"] == {"allow": True}
+    dave.grant_rule.delete()  # and the group's rule, too
+    desk.grant_rule.delete()
 
-    assert response.status_code == 403
-    assert response.json()["code"] == "invalid_signature"
-    assert not CallDecision.objects.exists()
+    response = post(incoming(), path=INCOMING)
+
+    assert shape(twiml(response)) == NOBODY
+    assert CallDecision.objects.get().code == "nobody_available"
 
 
-def test_a_signature_for_the_outgoing_url_is_refused_here(desk):
-    url = "https://tokens.example.com/webhooks/twilio/voice"
+@pytest.mark.parametrize(
+    "caller",
+    [
+        pytest.param("<Say>hello</Say>", id="twiml"),
+        pytest.param("+14155550100\r\n", id="control-characters"),
+        pytest.param("+1" + "4" * 300, id="over-long"),
+        pytest.param(["+14155550100", "+14155550101"], id="given-twice"),
+    ],
+)
+def test_an_odd_caller_still_rings_the_group_and_is_not_echoed(desk, dave, caller):
+    dave.groups.add(desk)
 
-    response = post(incoming(), path=INCOMING, url=url)
+    response = post({**incoming(), "From": caller}, path=INCOMING)
 
-    assert response.status_code == 403
+    assert shape(twiml(response)) == [("Dial", DIAL, [("Client", "dave")])]
+    assert b"hello" not in response.content
+    assert CallDecision.objects.get().caller == ""

@@ -11,7 +11,9 @@ lockout. rooms.py registers the Twilio rooms, sessions and evictions
 (read-only); room_live.py renders a room's and a user's live panels,
 room_actions.py ends a room or removes a participant through Twilio,
 live_pages.py mixes both into the room and user admins, and removals.py
-warns when a change ends a connected participant's access.
+warns when a change ends a connected participant's access. calls.py
+registers the voice calls: the answering group of the number (one row that
+wins over TWILIO_INCOMING_CALL_GROUP), the call decisions and records.
 
 May import: every wing below it (issuing, limits, web's login forms), models.
 Nothing imports it but Django and the URL configuration.

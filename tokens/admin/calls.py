@@ -1,10 +1,69 @@
-"""Calls in the admin, read-only like the audit log: every routing decision,
-and each dialled call's record (parties, outcome, duration)."""
+"""Calls in the admin: the answering group of the number (one row, staff
+with its change permission choose it), and, read-only like the audit log,
+every routing decision and each dialled call's record."""
 
 from django.contrib import admin
+from django.http import HttpResponseRedirect
+from django.urls import reverse
 
 from tokens.admin.columns import clipped
 from tokens.models import CallDecision, CallRecord
+from tokens.voice import parties
+from tokens.voice.models import IncomingCalls
+
+
+def answering_text(chosen: parties.AnsweringGroup) -> str:
+    """Which group answers and why, for staff (the admin and configuration)."""
+    if not chosen.source:
+        return (
+            "No group answers: none is chosen here and TWILIO_INCOMING_CALL_GROUP "
+            "is not set, so the number rings nobody."
+        )
+    if chosen.source == parties.ADMIN:
+        return f"{chosen.name}, chosen in the admin (it wins over the environment)."
+    if chosen.group is None:
+        return (
+            f"TWILIO_INCOMING_CALL_GROUP names {chosen.name}, which does not "
+            "exist: the number rings nobody."
+        )
+    return f"{chosen.name}, from TWILIO_INCOMING_CALL_GROUP (none chosen here)."
+
+
+@admin.register(IncomingCalls)
+class IncomingCallsAdmin(admin.ModelAdmin):
+    """One row: the group the number rings. Its group wins over
+    TWILIO_INCOMING_CALL_GROUP; empty, the environment's applies."""
+
+    fields = ["group", "answers_now", "rings_now"]
+    readonly_fields = ["answers_now", "rings_now"]
+
+    def has_add_permission(self, request):
+        exists = IncomingCalls.objects.exists()
+        return super().has_add_permission(request) and not exists
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # emptying the group returns to the environment's
+
+    def changelist_view(self, request, extra_context=None):
+        """Straight to the one row when it exists (its page checks permissions)."""
+        if IncomingCalls.objects.exists() and self.has_view_or_change_permission(
+            request
+        ):
+            url = reverse("admin:tokens_incomingcalls_change", args=[1])
+            return HttpResponseRedirect(url)
+        return super().changelist_view(request, extra_context)
+
+    @admin.display(description="answers now")
+    def answers_now(self, obj=None) -> str:
+        return answering_text(parties.answering_group())
+
+    @admin.display(description="rings now")
+    def rings_now(self, obj=None) -> str:
+        group = parties.answering_group().group
+        found = parties.answering(group, limit=parties.RING_LIMIT) if group else []
+        if not found:
+            return "Nobody: no active member may receive calls."
+        return ", ".join(found)
 
 
 class ReadOnly(admin.ModelAdmin):

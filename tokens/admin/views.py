@@ -18,12 +18,13 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.utils import timezone
 
+from tokens.admin.calls import answering_text
 from tokens.credentials import ENABLES, current_credentials, find_problems
 from tokens.issuing.summary import current_summary
 from tokens.models import User
 from tokens.timeutil import iso_utc
 from tokens.twilio.conf import enforcement_missing, webhook_config
-from tokens.voice.parties import calls_of
+from tokens.voice.parties import answering_group, calls_of
 from tokens.voice.policy import is_e164
 
 
@@ -159,6 +160,8 @@ def configuration(admin_site, request: HttpRequest) -> HttpResponse:
         "enforcement_missing": enforcement_missing(),
         "worker": worker_rows(),
         "voice": voice_rows(),
+        "answering": answering_text(answering_group()),
+        "may_choose_answering": request.user.has_perm("tokens.change_incomingcalls"),
     }
     return TemplateResponse(request, "admin/tokens/configuration.html", context)
 

@@ -11,7 +11,8 @@ NUMBERS_OFF = (
 )
 INCOMING_OFF = (
     "Without it, POST /webhooks/twilio/voice/incoming rings nobody and says "
-    "that nobody can take the call."
+    "that nobody can take the call, unless staff choose the answering group "
+    "in the admin (Incoming calls)."
 )
 
 

@@ -1,4 +1,5 @@
-"""The call policy fields of a grant rule, and one audit row per routing decision."""
+"""The voice fields of a grant rule, the answering group chosen in the admin,
+one audit row per routing decision and one record per dialled call."""
 
 import uuid
 
@@ -17,8 +18,11 @@ def validate_prefixes(value: str) -> None:
 
 
 class CallPolicyFields(models.Model):
-    """Whom a user or group may call: an abstract base of GrantRule."""
+    """The voice switches and whom a user or group may call: an abstract
+    base of GrantRule."""
 
+    voice_outgoing = models.BooleanField("voice: outgoing calls", default=False)
+    voice_incoming = models.BooleanField("voice: incoming calls", default=False)
     calls = models.CharField(
         "outgoing calls to",
         max_length=8,
@@ -49,11 +53,43 @@ class CallPolicyFields(models.Model):
     def call_rule(self, source: str) -> policy.CallRule:
         return policy.CallRule(
             source=source,
-            outgoing=getattr(self, "voice_outgoing", False),
-            incoming=getattr(self, "voice_incoming", False),
+            outgoing=self.voice_outgoing,
+            incoming=self.voice_incoming,
             calls=self.calls,
             prefixes=policy.parse_prefixes(self.call_prefixes),
         )
+
+
+class IncomingCalls(models.Model):
+    """The one row saying which group answers the account's number.
+
+    Its group, when chosen, wins over TWILIO_INCOMING_CALL_GROUP: staff
+    change who answers without a deploy, and the environment stays the
+    default of a fresh server. A group cannot be deleted while it answers.
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
+    group = models.ForeignKey(
+        "auth.Group",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="answering group",
+        help_text="Its active members who may receive calls ring at once. Empty: "
+        "the group named by TWILIO_INCOMING_CALL_GROUP.",
+    )
+
+    class Meta:
+        verbose_name = verbose_name_plural = "incoming calls"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(id=1), name="incoming_calls_one_row"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return "Incoming calls"
 
 
 class CallDecision(models.Model):

@@ -2,16 +2,20 @@
 of queries: who they are, whether active, their groups and call rules."""
 
 from collections import defaultdict
+from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db.models import Q
 
 from tokens.models import GrantRule, User
 from tokens.voice import policy
+from tokens.voice.models import IncomingCalls
 
 # Members of the answering group read per incoming call, at most: a huge
 # group is not read whole for each call.
 CANDIDATES_READ = 50
+RING_LIMIT = 10  # Twilio rings at most 10 <Client> nouns of one <Dial>
 
 
 def parties_of(users: list[User]) -> dict[int, policy.Party]:
@@ -58,12 +62,36 @@ def load(*identities: str) -> dict[str, tuple[User, policy.Party]]:
     return {user.twilio_identity: (user, parties[user.pk]) for user in users}
 
 
-def answering(group_name: str, *, limit: int) -> list[str] | None:
+ADMIN, ENVIRONMENT = "admin", "environment"
+
+
+@dataclass(frozen=True)
+class AnsweringGroup:
+    """The group the number rings, by name, and who chose it (source "":
+    nobody did). `group` is None when the environment names no group."""
+
+    name: str
+    source: str
+    group: Group | None
+
+
+def answering_group() -> AnsweringGroup:
+    """The admin's choice (Incoming calls) wins; else TWILIO_INCOMING_CALL_GROUP.
+
+    One query when staff chose a group, two when the environment names one.
+    """
+    chosen = IncomingCalls.objects.select_related("group").filter(pk=1).first()
+    if chosen is not None and chosen.group is not None:
+        return AnsweringGroup(chosen.group.name, ADMIN, chosen.group)
+    name = settings.TWILIO_INCOMING_CALL_GROUP
+    if not name:
+        return AnsweringGroup("", "", None)
+    return AnsweringGroup(name, ENVIRONMENT, Group.objects.filter(name=name).first())
+
+
+def answering(group: Group, *, limit: int) -> list[str]:
     """Identities of the group's active members who may receive calls now,
-    in username order, at most `limit` (None: no such group). Four queries."""
-    group = Group.objects.filter(name=group_name).first()
-    if group is None:
-        return None
+    in username order, at most `limit`. Three queries."""
     # Narrowed in SQL to those some rule lets receive calls; the policy decides.
     may = (
         Q(is_superuser=True)

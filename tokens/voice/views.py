@@ -35,7 +35,6 @@ from tokens.voice.params import (
 )
 
 logger = logging.getLogger(__name__)
-RING_LIMIT = 10  # Twilio rings at most 10 <Client> nouns of one <Dial>
 NOT_CONFIGURED_RETRY_AFTER = "300"
 
 
@@ -137,8 +136,12 @@ def voice_incoming(request: HttpRequest) -> HttpResponse:
     refused = _refused_request(request)
     if refused is not None:
         return refused
-    group = settings.TWILIO_INCOMING_CALL_GROUP
-    found = parties.answering(group, limit=RING_LIMIT) if group else None
+    chosen = parties.answering_group()
+    found = (
+        parties.answering(chosen.group, limit=parties.RING_LIMIT)
+        if chosen.group is not None
+        else None
+    )
     code = ""
     if found is None:
         code = "group_not_configured"
@@ -148,7 +151,7 @@ def voice_incoming(request: HttpRequest) -> HttpResponse:
         request,
         CallDecision.INCOMING,
         caller=phone_caller(request.POST),
-        destination=group[:130],
+        destination=chosen.name[:130],
         outcome=CallDecision.REFUSED if code else CallDecision.DIALLED,
         code=code,
         dialled=",".join(found or []),
