@@ -1,5 +1,6 @@
 """A change that ends a connected participant's access says so on the page."""
 
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -9,9 +10,13 @@ from django.utils import timezone
 
 from tests.helpers import admin_url, form_data
 from tests.standins.twilio_webhook_posts import event, joined, send
+from tests.twilio.test_wake import REDIS_URL
+from tests.twilio.test_wake import _redis_answers as redis_answers
 from tokens import policy
 from tokens.admin.removals import may_stay
 from tokens.models import Room, RoomAccess, User, WorkerLease
+from tokens.twilio import wake
+from tokens.twilio.wake import Waiter
 
 ONE = (
     "1 connected participant(s) lose access with this change and are being "
@@ -99,20 +104,42 @@ def test_the_bulk_room_deactivation_warns_of_the_removals(staff, connected):
     assert warnings(response) == [ONE]
 
 
-def test_ending_access_now_warns_of_the_removals_and_wakes_the_worker(staff, connected):
+def test_ending_access_now_warns_of_the_removals_and_wakes_the_worker(
+    staff, connected, django_capture_on_commit_callbacks
+):
     now = timezone.now()
     WorkerLease.objects.create(
         name="enforce_access", holder="w1", expires_at=now, heartbeat_at=now
     )
     row = RoomAccess.objects.get()
 
-    response = staff.post(
-        admin_url(RoomAccess, "changelist"),
-        {"action": "end_access_now", ACTION_CHECKBOX_NAME: [row.pk]},
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff.post(
+            admin_url(RoomAccess, "changelist"),
+            {"action": "end_access_now", ACTION_CHECKBOX_NAME: [row.pk]},
+        )
 
     assert warnings(response) == [ONE]
     assert WorkerLease.objects.get().wake_requested_at is not None
+
+
+@pytest.mark.skipif(not redis_answers(), reason=f"no Redis at {REDIS_URL}")
+def test_with_redis_a_bulk_deactivation_wakes_the_waiting_worker(
+    staff, connected, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    """The bulk actions update rows without signals: the warning wakes the
+    worker, on Redis when it waits there, not only on the database stamp."""
+    monkeypatch.setattr(wake, "KEY", f"test:wake:{uuid.uuid4().hex}")
+    settings.REDIS_URL = REDIS_URL
+    waiter = Waiter(redis_url=REDIS_URL, longest=5)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        staff.post(
+            admin_url(Room, "changelist"),
+            {"action": "deactivate_rooms", ACTION_CHECKBOX_NAME: [connected.pk]},
+        )
+
+    assert waiter.wait(1) is True
 
 
 def test_revoking_room_access_from_users_warns_of_the_removals(staff, connected, alice):

@@ -3,7 +3,8 @@
 The enforcement worker removes those participants; here the admin only
 counts them, with the same policy /token uses (tokens/policy.py) applied to
 the database as the change left it, says so on the page (a warning) and
-asks the worker to act now (WorkerLease.wake_requested_at).
+asks the worker to act now (tokens/twilio/wake.py: on Redis when it waits
+there, else the database stamp).
 
 Call `candidates(...)` before the change when it deletes rows (a deleted
 access row names no one afterwards), `warn_removals(...)` after it.
@@ -18,7 +19,8 @@ from django.utils import timezone
 
 from tokens import errors, policy
 from tokens.issuing.subject import load_subject
-from tokens.twilio.models import ParticipantSession, WorkerLease
+from tokens.twilio.models import ParticipantSession
+from tokens.twilio.wake import request_enforcement
 
 VIDEO = frozenset({"video"})
 
@@ -101,7 +103,7 @@ def warn_removals(request, sessions: Iterable[ParticipantSession]) -> int:
     now = timezone.now()
     count = losing_access(sessions, now=now)
     if count:
-        WorkerLease.objects.update(wake_requested_at=now)
+        request_enforcement()  # bulk updates send no signal: wake it here
         messages.warning(
             request,
             f"{count} connected participant(s) lose access with this change and "
