@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.auth.models import Group
 from django.contrib.messages import get_messages
 from django.utils import timezone
 
@@ -14,8 +15,9 @@ from tests.twilio.test_wake import REDIS_URL
 from tests.twilio.test_wake import _redis_answers as redis_answers
 from tokens import policy
 from tokens.admin.removals import may_stay
-from tokens.models import Room, RoomAccess, User, WorkerLease
+from tokens.models import GrantRule, Room, RoomAccess, User, WorkerLease
 from tokens.twilio import wake
+from tokens.twilio.eviction import Connected
 from tokens.twilio.wake import Waiter
 
 ONE = (
@@ -175,6 +177,10 @@ def subject(*windows, video="listed", active=True, superuser=False):
     )
 
 
+def stays_in(subject: policy.Subject, *, now) -> bool:
+    return may_stay(Connected(subject=subject, room=subject.room), now=now)
+
+
 @pytest.mark.parametrize(
     ("now", "stays"),
     [
@@ -186,7 +192,7 @@ def subject(*windows, video="listed", active=True, superuser=False):
 def test_a_listed_room_user_stays_until_the_window_ends(now, stays):
     window = policy.Window("personal", ends_at=NOON)
 
-    assert may_stay(subject(window), now=now) is stays
+    assert stays_in(subject(window), now=now) is stays
 
 
 @pytest.mark.parametrize(
@@ -200,7 +206,7 @@ def test_a_listed_room_user_stays_until_the_window_ends(now, stays):
     ],
 )
 def test_who_may_stay_in_a_room(case, stays):
-    assert may_stay(case, now=NOON) is stays
+    assert stays_in(case, now=NOON) is stays
 
 
 def test_lowering_video_with_the_bulk_grant_action_warns_of_the_removal(
@@ -222,3 +228,27 @@ def test_lowering_video_with_the_bulk_grant_action_warns_of_the_removal(
 
     assert alice.grant_rule.__class__.objects.get(user=alice).video == "none"
     assert warnings(response) == [ONE]
+
+
+@pytest.mark.parametrize("count", [2, 6])
+def test_ending_a_group_access_reads_the_same_queries_whatever_the_connected(
+    staff, tokens, count, django_assert_max_num_queries
+):
+    room = Room.objects.create(name="standup")
+    tutors = Group.objects.create(name="tutors")
+    GrantRule.objects.create(group=tutors, video="listed")
+    row = RoomAccess.objects.create(room=room, group=tutors)
+    calls = [event("room-created", "09:59:00")]
+    for number in range(count):
+        user = User.objects.create_user(f"student{number}")
+        user.groups.add(tutors)
+        calls.append(joined(sid=f"PA{number:032x}", identity=user.twilio_identity))
+    send(tokens, *calls)
+
+    with django_assert_max_num_queries(18):
+        response = staff.post(
+            admin_url(RoomAccess, "changelist"),
+            {"action": "end_access_now", ACTION_CHECKBOX_NAME: [row.pk]},
+        )
+
+    assert warnings(response) == [f"{count} " + ONE[2:]]
