@@ -50,7 +50,8 @@ def present(sessions: list[ParticipantSession]) -> list[Present]:
             twilio_identity__in={s.identity for s in sessions}
         ).only("pk", "twilio_identity", "is_active", "is_superuser")
     }
-    rules, windows = _access(users, {s.twilio_room.room_id for s in sessions})
+    room_ids = {s.twilio_room.room_id for s in sessions}
+    rules, windows = _access(users, {pk for pk in room_ids if pk is not None})
     return [_present(session, users, rules, windows) for session in sessions]
 
 
