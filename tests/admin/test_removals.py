@@ -1,17 +1,24 @@
 """A change that ends a connected participant's access says so on the page."""
 
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.auth.models import Group
 from django.contrib.messages import get_messages
 from django.utils import timezone
 
 from tests.helpers import admin_url, form_data
 from tests.standins.twilio_webhook_posts import event, joined, send
+from tests.twilio.test_wake import REDIS_URL
+from tests.twilio.test_wake import _redis_answers as redis_answers
 from tokens import policy
 from tokens.admin.removals import may_stay
-from tokens.models import Room, RoomAccess, User, WorkerLease
+from tokens.models import GrantRule, Room, RoomAccess, User, WorkerLease
+from tokens.twilio import wake
+from tokens.twilio.eviction import Connected
+from tokens.twilio.wake import Waiter
 
 ONE = (
     "1 connected participant(s) lose access with this change and are being "
@@ -99,20 +106,42 @@ def test_the_bulk_room_deactivation_warns_of_the_removals(staff, connected):
     assert warnings(response) == [ONE]
 
 
-def test_ending_access_now_warns_of_the_removals_and_wakes_the_worker(staff, connected):
+def test_ending_access_now_warns_of_the_removals_and_wakes_the_worker(
+    staff, connected, django_capture_on_commit_callbacks
+):
     now = timezone.now()
     WorkerLease.objects.create(
         name="enforce_access", holder="w1", expires_at=now, heartbeat_at=now
     )
     row = RoomAccess.objects.get()
 
-    response = staff.post(
-        admin_url(RoomAccess, "changelist"),
-        {"action": "end_access_now", ACTION_CHECKBOX_NAME: [row.pk]},
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff.post(
+            admin_url(RoomAccess, "changelist"),
+            {"action": "end_access_now", ACTION_CHECKBOX_NAME: [row.pk]},
+        )
 
     assert warnings(response) == [ONE]
     assert WorkerLease.objects.get().wake_requested_at is not None
+
+
+@pytest.mark.skipif(not redis_answers(), reason=f"no Redis at {REDIS_URL}")
+def test_with_redis_a_bulk_deactivation_wakes_the_waiting_worker(
+    staff, connected, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    """The bulk actions update rows without signals: the warning wakes the
+    worker, on Redis when it waits there, not only on the database stamp."""
+    monkeypatch.setattr(wake, "KEY", f"test:wake:{uuid.uuid4().hex}")
+    settings.REDIS_URL = REDIS_URL
+    waiter = Waiter(redis_url=REDIS_URL, longest=5)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        staff.post(
+            admin_url(Room, "changelist"),
+            {"action": "deactivate_rooms", ACTION_CHECKBOX_NAME: [connected.pk]},
+        )
+
+    assert waiter.wait(1) is True
 
 
 def test_revoking_room_access_from_users_warns_of_the_removals(staff, connected, alice):
@@ -148,6 +177,10 @@ def subject(*windows, video="listed", active=True, superuser=False):
     )
 
 
+def stays_in(subject: policy.Subject, *, now) -> bool:
+    return may_stay(Connected(subject=subject, room=subject.room), now=now)
+
+
 @pytest.mark.parametrize(
     ("now", "stays"),
     [
@@ -159,7 +192,7 @@ def subject(*windows, video="listed", active=True, superuser=False):
 def test_a_listed_room_user_stays_until_the_window_ends(now, stays):
     window = policy.Window("personal", ends_at=NOON)
 
-    assert may_stay(subject(window), now=now) is stays
+    assert stays_in(subject(window), now=now) is stays
 
 
 @pytest.mark.parametrize(
@@ -173,7 +206,7 @@ def test_a_listed_room_user_stays_until_the_window_ends(now, stays):
     ],
 )
 def test_who_may_stay_in_a_room(case, stays):
-    assert may_stay(case, now=NOON) is stays
+    assert stays_in(case, now=NOON) is stays
 
 
 def test_lowering_video_with_the_bulk_grant_action_warns_of_the_removal(
@@ -195,3 +228,27 @@ def test_lowering_video_with_the_bulk_grant_action_warns_of_the_removal(
 
     assert alice.grant_rule.__class__.objects.get(user=alice).video == "none"
     assert warnings(response) == [ONE]
+
+
+@pytest.mark.parametrize("count", [2, 6])
+def test_ending_a_group_access_reads_the_same_queries_whatever_the_connected(
+    staff, tokens, count, django_assert_max_num_queries
+):
+    room = Room.objects.create(name="standup")
+    tutors = Group.objects.create(name="tutors")
+    GrantRule.objects.create(group=tutors, video="listed")
+    row = RoomAccess.objects.create(room=room, group=tutors)
+    calls = [event("room-created", "09:59:00")]
+    for number in range(count):
+        user = User.objects.create_user(f"student{number}")
+        user.groups.add(tutors)
+        calls.append(joined(sid=f"PA{number:032x}", identity=user.twilio_identity))
+    send(tokens, *calls)
+
+    with django_assert_max_num_queries(18):
+        response = staff.post(
+            admin_url(RoomAccess, "changelist"),
+            {"action": "end_access_now", ACTION_CHECKBOX_NAME: [row.pk]},
+        )
+
+    assert warnings(response) == [f"{count} " + ONE[2:]]

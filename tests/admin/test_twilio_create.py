@@ -131,3 +131,16 @@ def test_staff_who_may_only_view_rooms_cannot_create_them_on_twilio(
 
     assert on_standin.requests == []
     assert not TwilioRoom.objects.exists()
+
+
+def test_without_an_api_key_staff_read_which_is_missing_never_a_500(
+    staff, on_standin, rooms, settings
+):
+    settings.TWILIO = {**settings.TWILIO, "TWILIO_API_KEY": None}
+
+    said = create_now(staff, rooms)
+
+    assert said == [
+        "Twilio is not configured (TWILIO_API_KEY not set): nothing was created."
+    ]
+    assert on_standin.requests == []

@@ -84,6 +84,29 @@ def test_routing_decisions_are_listed_read_only(staff, erin, frank):
     assert 'name="code"' not in change
 
 
+@pytest.mark.parametrize("model", ["calldecision", "callrecord"])
+def test_staff_without_the_view_permission_cannot_read_calls(staff_with, model):
+    client = staff_with("view_user", "view_grantrule")
+
+    assert client.get(f"/admin/tokens/{model}/").status_code == 403
+
+
+def test_even_with_every_permission_a_routing_decision_cannot_be_deleted(staff_with):
+    client = staff_with(
+        "view_calldecision", "change_calldecision", "delete_calldecision"
+    )
+    row = CallDecision.objects.create(
+        direction="outgoing", outcome="refused", code="caller_unknown"
+    )
+
+    response = client.post(
+        f"/admin/tokens/calldecision/{row.pk}/delete/", {"post": "yes"}
+    )
+
+    assert response.status_code == 403
+    assert CallDecision.objects.filter(pk=row.pk).exists()
+
+
 def voice_row(html: str, variable: str) -> str:
     return row_with(
         html.split("<h2>Voice calls</h2>", 1)[1], f"<code>{variable}</code>"

@@ -1,9 +1,11 @@
 """Tell staff when their change ends someone's access to a room they are in.
 
 The enforcement worker removes those participants; here the admin only
-counts them, with the same policy /token uses (tokens/policy.py) applied to
-the database as the change left it, says so on the page (a warning) and
-asks the worker to act now (WorkerLease.wake_requested_at).
+counts them, with the worker's own verdict (tokens/twilio/eviction.py, the
+policy /token uses) applied to the database as the change left it, says so
+on the page (a warning) and asks the worker to act now
+(tokens/twilio/wake.py: on Redis when it waits there, else the database
+stamp).
 
 Call `candidates(...)` before the change when it deletes rows (a deleted
 access row names no one afterwards), `warn_removals(...)` after it.
@@ -16,27 +18,18 @@ from django.contrib import messages
 from django.db.models import Q
 from django.utils import timezone
 
-from tokens import errors, policy
-from tokens.issuing.subject import load_subject
-from tokens.twilio.models import ParticipantSession, WorkerLease
+from tokens.twilio import eviction
+from tokens.twilio.connected import present
+from tokens.twilio.eviction import Connected
+from tokens.twilio.models import ParticipantSession
+from tokens.twilio.wake import request_enforcement
 
 VIDEO = frozenset({"video"})
 
 
-def may_stay(subject: policy.Subject, *, now: datetime) -> bool:
-    """Whether /token would let the subject into their room now."""
-    assert subject.room is not None  # noqa: S101  # the callers load one
-    try:
-        policy.decide(
-            subject,
-            policy.Params(grants=VIDEO, room=subject.room.name),
-            capabilities=policy.Capabilities(),
-            limits=policy.Limits(),
-            now=now,
-        )
-    except errors.TokenRefused:
-        return False
-    return True
+def may_stay(facts: Connected, *, now: datetime) -> bool:
+    """Whether the participant may stay: the worker's verdict, now."""
+    return eviction.decide(facts, now=now).reason is None
 
 
 def candidates(*, rooms=None, users=None, groups=None) -> list[ParticipantSession]:
@@ -81,19 +74,12 @@ def connected_where(where: Q) -> list[ParticipantSession]:
 def losing_access(sessions: Iterable[ParticipantSession], *, now: datetime) -> int:
     """How many of the sessions' users may no longer be in their room.
 
-    Inactive users and rooms need no query; the others one each, bounded by
-    the people the change concerns.
+    Judged as the worker judges them (tokens/twilio/eviction.py), from
+    facts loaded for all the sessions at once: a bulk change concerning
+    many connected people costs the same queries as one.
     """
-    count = 0
-    for session in sessions:
-        user, room = session.user, session.twilio_room.room
-        if user is None or room is None:
-            continue
-        if not (user.is_active and room.active) or not may_stay(
-            load_subject(user, room=room.name), now=now
-        ):
-            count += 1
-    return count
+    judged = [s for s in sessions if s.user is not None and s.twilio_room.room]
+    return sum(1 for found in present(judged) if not may_stay(found.facts, now=now))
 
 
 def warn_removals(request, sessions: Iterable[ParticipantSession]) -> int:
@@ -101,7 +87,7 @@ def warn_removals(request, sessions: Iterable[ParticipantSession]) -> int:
     now = timezone.now()
     count = losing_access(sessions, now=now)
     if count:
-        WorkerLease.objects.update(wake_requested_at=now)
+        request_enforcement()  # bulk updates send no signal: wake it here
         messages.warning(
             request,
             f"{count} connected participant(s) lose access with this change and "

@@ -65,6 +65,15 @@ def create_on_twilio(modeladmin, request, queryset):
     if not rooms_enforced():
         modeladmin.message_user(request, NOT_ENFORCED, messages.WARNING)
         return
+    missing = current_credentials().missing_core
+    if missing:  # else each room's request goes to Twilio unsigned: a 401
+        modeladmin.message_user(
+            request,
+            f"Twilio is not configured ({', '.join(missing)} not set): "
+            "nothing was created.",
+            messages.WARNING,
+        )
+        return
     rooms = list(queryset.order_by("name"))
     for index, room in enumerate(rooms):
         if not _create(modeladmin, request, room):

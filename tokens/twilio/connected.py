@@ -1,7 +1,8 @@
 """Who is connected to a managed room now, with what the eviction policy needs.
 
 Five queries whatever the number of sessions: the open sessions of managed
-rooms not yet evicted, the users their identities name, those users' group
+rooms not yet evicted (or the sessions given to `present`, as the admin's
+removal warnings do), the users their identities name, those users' group
 memberships, their grant rules, and their access rows for those rooms.
 The facts mirror what tokens/issuing/subject.py loads for one `/token`: the
 user's own rule and their groups' rules, the room, and the user's and their
@@ -37,13 +38,20 @@ def load_connected() -> list[Present]:
         .select_related("twilio_room__room")
         .order_by("pk")
     )
+    return present(sessions)
+
+
+def present(sessions: list[ParticipantSession]) -> list[Present]:
+    """The facts of these sessions (their `twilio_room__room` selected):
+    four queries whatever their number."""
     users = {
         user.twilio_identity: user
         for user in User.objects.filter(
             twilio_identity__in={s.identity for s in sessions}
         ).only("pk", "twilio_identity", "is_active", "is_superuser")
     }
-    rules, windows = _access(users, {s.twilio_room.room_id for s in sessions})
+    room_ids = {s.twilio_room.room_id for s in sessions}
+    rules, windows = _access(users, {pk for pk in room_ids if pk is not None})
     return [_present(session, users, rules, windows) for session in sessions]
 
 

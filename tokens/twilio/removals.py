@@ -56,8 +56,22 @@ def next_retry(evictions: Iterable[Eviction], now: datetime) -> datetime | None:
 def carry_out(
     client: Client, eviction: Eviction, *, now: datetime, bound: float
 ) -> bool:
-    """Ask Twilio to disconnect the participant; record the outcome."""
+    """Ask Twilio to disconnect the participant; record the outcome.
+
+    The attempt is claimed first, on the attempts this copy read: a second
+    worker (a pass that outlived its lease) or staff acting on the same row
+    find it claimed and leave it (False). A claim lasts the bound, so a
+    worker that dies mid-request only delays the retry.
+    """
     session = eviction.session
+    claimed = Eviction.objects.filter(
+        pk=eviction.pk, removed_at__isnull=True, attempts=eviction.attempts
+    ).update(
+        attempts=eviction.attempts + 1,
+        next_attempt_at=now + timedelta(seconds=bound),
+    )
+    if not claimed:
+        return False
     eviction.attempts += 1
     try:
         found = rest.disconnect_participant(

@@ -14,6 +14,7 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from django.db import DatabaseError, close_old_connections
 from django.db.models import Q
 from django.utils import timezone
 from twilio.rest import Client
@@ -51,7 +52,7 @@ class Worker:
         logger.info("enforce_access started as %s", self.holder)
         try:
             while not self.waiter.stopping.is_set():
-                self.rest(self.run_pass())
+                self.rest(self.safe_pass())
         finally:
             lease.release(self.holder, now=self.clock())
             logger.info("enforce_access stopped")
@@ -64,6 +65,20 @@ class Worker:
             self.waiter.wait(seconds)
         else:
             self.waiter.stopping.wait(seconds)
+
+    def safe_pass(self) -> float:
+        """A pass that a database error ends early, not the worker: nothing
+        restarts it beside scripts/serve or in the Docker image, and the
+        next pass (after the bound) finds what this one did not do."""
+        try:
+            return self.run_pass()
+        except DatabaseError as error:
+            logger.error(
+                "enforce_access pass failed: database error: %s", type(error).__name__
+            )
+            self.holding = False
+            close_old_connections()  # a broken connection is opened anew
+            return self.options.bound
 
     def run_once(self) -> None:
         """One pass, then give the lease up (`enforce_access --once`)."""
