@@ -48,13 +48,22 @@ def dial_ended(status="completed", duration="42", **fields: str) -> dict:
     }
 
 
-def post(params, *, path=OUTGOING, url=None, token=None, signature=None, body=None):
+def post(
+    params,
+    *,
+    path=OUTGOING,
+    url=None,
+    token=None,
+    signature=None,
+    body=None,
+    client=None,
+):
     url = url or PUBLIC + path
     token = token or settings.TWILIO_AUTH_TOKEN
     encoded = urlencode(params, doseq=True)  # a list value: the field repeated
     form = QueryDict(encoded)
     signature = signature or RequestValidator(token).compute_signature(url, form)
-    return Client().post(
+    return (client or Client()).post(
         path,
         data=body if body is not None else encoded,
         content_type="application/x-www-form-urlencoded",
