@@ -269,7 +269,7 @@ def test_a_pass_makes_a_fixed_number_of_queries(
     worker.run_pass()  # records the sessions
     worker.next_reconcile = None  # and reconciles again
 
-    with django_assert_max_num_queries(17):
+    with django_assert_max_num_queries(18):
         worker.run_pass()
 
     assert len(connected(twilio)) == count
@@ -297,3 +297,23 @@ def test_a_room_whose_window_opens_tomorrow_is_not_created_yet(twilio, alice, ma
     enforce()
 
     assert twilio.state.in_progress("math") is None
+
+
+def test_access_restored_while_twilio_fails_cancels_the_removal(twilio, alice, math):
+    access = RoomAccess.objects.create(room=math, user=alice)
+    joined(twilio, "alice")
+    enforce()  # records alice's session from Twilio's lists; she stays
+    access.ends_at = timezone.now()
+    access.save()
+    twilio.faults.fail(503, count=1000, path="/v1/Rooms/")
+    enforce()
+    assert Eviction.objects.get().removed_at is None  # due, Twilio failing
+
+    RoomAccess.objects.create(room=math, user=alice)  # staff give access back
+    twilio.faults.clear()
+    Eviction.objects.update(next_attempt_at=timezone.now())
+    enforce()
+
+    assert connected(twilio) == ["alice"]
+    assert removals(twilio) == 0
+    assert not Eviction.objects.exists()

@@ -27,13 +27,14 @@ class Present:
 
 
 def load_connected() -> list[Present]:
-    """Every open, not yet evicted session of a managed, live Twilio room."""
+    """Every open session of a managed, live Twilio room not removed yet
+    (a removal still due is judged again: access may be back)."""
     sessions = list(
         ParticipantSession.objects.connected()
         .filter(
+            Q(eviction__isnull=True) | Q(eviction__removed_at__isnull=True),
             twilio_room__room__isnull=False,
             twilio_room__status=IN_PROGRESS,
-            eviction__isnull=True,
         )
         .select_related("twilio_room__room")
         .order_by("pk")

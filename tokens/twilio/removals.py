@@ -35,6 +35,22 @@ def decide(session: ParticipantSession, verdict: Verdict, *, now: datetime) -> E
     return eviction
 
 
+def cancel(sessions: Iterable[ParticipantSession]) -> int:
+    """Drop the removals still due of sessions whose access is back (staff
+    restored it while Twilio failed): one query. Staff removals stay."""
+    ids = [session.pk for session in sessions]
+    if not ids:
+        return 0
+    dropped, _ = (
+        Eviction.objects.filter(session__in=ids, removed_at__isnull=True)
+        .exclude(reason=Eviction.STAFF)
+        .delete()
+    )
+    if dropped:
+        logger.info("%d removal(s) no longer due: access is back", dropped)
+    return dropped
+
+
 def pending() -> list[Eviction]:
     """Every eviction not yet carried out, with its session and room: one query."""
     return list(

@@ -102,8 +102,10 @@ class Worker:
             if not self.holding:
                 return self.options.bound
         moments = [now + timedelta(seconds=self.options.bound), self.next_reconcile]
-        moments.append(self._retry_due(now))
+        # Judge first: a removal due but no longer deserved is dropped
+        # before it is retried.
         moments.append(self._evict(now))
+        moments.append(self._retry_due(now))
         moments.append(self._open_rooms(now))
         wake_at = min(moment for moment in moments if moment is not None)
         return max(0.0, (wake_at - self.clock()).total_seconds())
@@ -134,9 +136,11 @@ class Worker:
     def _evict(self, now: datetime) -> datetime | None:
         """Judge everyone connected; the earliest moment a verdict may change."""
         moments: list[datetime | None] = []
+        staying = []
         for present in load_connected():
             verdict = eviction.decide(present.facts, now=now)
             if verdict.reason is None:
+                staying.append(present.session)
                 moments.append(verdict.next_change)
                 continue
             decided = removals.decide(present.session, verdict, now=now)
@@ -145,6 +149,7 @@ class Worker:
                     self.client, decided, now=now, bound=self.options.bound
                 )
             moments.append(None if decided.removed_at else decided.next_attempt_at)
+        removals.cancel(staying)
         return min((at for at in moments if at is not None), default=None)
 
     def _open_rooms(self, now: datetime) -> datetime | None:
