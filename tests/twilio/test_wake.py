@@ -12,6 +12,7 @@ import pytest
 import redis
 from django.utils import timezone
 
+from tests.db_faults import database_failing
 from tokens.models import GrantRule, Room, RoomAccess, WorkerLease
 from tokens.twilio import lease, wake
 from tokens.twilio.conf import WorkerOptions
@@ -189,3 +190,16 @@ def test_a_stop_signal_ends_the_blocking_wait_on_redis_at_once(monkeypatch):
 
     assert time.monotonic() - started < 2
     assert waiter.wait(10) is False  # stopped for good
+
+
+@pytest.mark.django_db(transaction=True)
+def test_without_redis_a_failing_database_costs_the_wake_only_time(held, caplog):
+    waiter = Waiter()
+    started = time.monotonic()
+    with database_failing():
+        wake._wake()  # after a staff change: the stamp cannot be written
+        assert waiter.wait(0.3) is False  # nor read: the worker sleeps its time
+
+    assert time.monotonic() - started >= 0.3
+    assert "could not wake the worker: OperationalError" in caplog.text
+    assert Waiter().wait(0.1) is False  # no stale wake left behind
