@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from tests.db_faults import DRIVER_MESSAGE, database_failing
 from tests.standins.twilio_voice_posts import (
     CALL_SID,
     STATUS,
@@ -126,3 +127,22 @@ def test_staff_find_calls_by_user_and_outcome(staff, erin, dave):
 
     assert page.status_code == 200
     assert CALL_SID in page.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_status_while_the_database_fails_is_503_for_twilio_to_retry(
+    erin, dave, caplog
+):
+    post(call("dave", "client:erin"))
+    with database_failing():
+        response = post(dial_ended(), path=STATUS)
+
+    assert response.status_code == 503
+    assert response["Retry-After"] == "5"
+    assert response.json()["code"] == "database_unavailable"
+    assert DRIVER_MESSAGE not in response.content.decode() + caplog.text
+    assert "twilio voice status: database error: OperationalError" in caplog.text
+    assert not CallRecord.objects.exists()
+
+    assert shape(twiml(post(dial_ended(), path=STATUS))) == HANG_UP  # the retry
+    assert CallRecord.objects.get().call_sid == CALL_SID
