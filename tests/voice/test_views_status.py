@@ -146,3 +146,14 @@ def test_a_status_while_the_database_fails_is_503_for_twilio_to_retry(
 
     assert shape(twiml(post(dial_ended(), path=STATUS))) == HANG_UP  # the retry
     assert CallRecord.objects.get().call_sid == CALL_SID
+
+
+def test_staff_see_a_call_record_named_by_direction_outcome_and_sid(staff, erin, dave):
+    post(call("dave", "client:erin"))
+    post(dial_ended(), path=STATUS)
+    record = CallRecord.objects.get()
+
+    page = staff.get(f"/admin/tokens/callrecord/{record.pk}/change/")
+
+    assert page.status_code == 200
+    assert f"outgoing call completed ({CALL_SID})" in page.content.decode()
