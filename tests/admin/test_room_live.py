@@ -168,12 +168,15 @@ def test_staff_read_the_evictions_and_filter_the_pending_ones(staff, evictions):
 
     every = html_of(staff.get(url))
     pending = html_of(staff.get(url, {"removed": "no"}))
+    removed = html_of(staff.get(url, {"removed": "yes"}))
     by_reason = html_of(staff.get(url, {"reason": "staff"}))
 
     assert "alice" in every
     assert "bob" in every
     assert "twilio_unavailable" in pending
     assert "alice" not in pending
+    assert "alice" in removed
+    assert "bob" not in removed
     assert "alice" in by_reason
     assert "bob" not in by_reason
 
