@@ -198,3 +198,24 @@ def test_staff_without_the_permission_cannot_read_evictions(staff_with, eviction
     response = staff_with("view_room").get(admin_url(Eviction, "changelist"))
 
     assert response.status_code == 403
+
+
+def test_the_page_of_a_room_deleted_meanwhile_is_the_admins_not_found(staff, live):
+    gone = live.pk
+    live.delete()
+
+    response = staff.get(admin_url(Room, "change", gone))
+
+    assert response.status_code == 302  # to the admin index, saying so
+    assert response["Location"] == "/admin/"
+
+
+def test_a_past_session_whose_end_twilio_never_gave_shows_an_unknown_duration(
+    staff, live
+):
+    ParticipantSession.objects.update(disconnected_at=timezone.now(), duration=None)
+
+    html = page(staff, live)
+
+    assert "Nobody is connected now." in html
+    assert "<td>unknown</td></tr>" in html  # the duration, the row's last cell
