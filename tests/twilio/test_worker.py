@@ -321,6 +321,45 @@ def test_a_removal_in_its_backoff_is_not_tried_again_before_it_is_due(
     assert connected(twilio) == ["alice"]
 
 
+def test_a_removal_twilio_refuses_records_the_refusal_for_staff(twilio, alice, math):
+    access = RoomAccess.objects.create(room=math, user=alice)
+    joined(twilio, "alice")
+    enforce()  # alice may stay; her session is recorded
+    access.delete()
+    twilio.credentials[twilio.api_key_sid] = "rotated"  # our key no longer works
+
+    enforce()
+
+    pending = Eviction.objects.get()
+    assert (pending.removed_at, pending.last_error) == (None, "refused 401/20003")
+    assert connected(twilio) == ["alice"]
+
+
+def test_a_participant_who_left_during_the_backoff_keeps_the_time_they_left(
+    twilio, alice, math
+):
+    RoomAccess.objects.create(room=math, user=alice, ends_at=timezone.now())
+    alice_in = joined(twilio, "alice")
+    twilio.faults.fail(
+        503, count=1000, path=f"/v1/Rooms/{alice_in.room_sid}/Participants/"
+    )
+    enforce()
+    left_at = timezone.now() - timedelta(seconds=30)
+    twilio.leave("math", "alice")
+    ParticipantSession.objects.update(
+        disconnected_at=left_at, duration=3570
+    )  # its callback
+
+    twilio.faults.clear()
+    Eviction.objects.update(next_attempt_at=timezone.now())
+    enforce()
+
+    eviction = Eviction.objects.get()
+    assert eviction.removed_at is not None
+    assert eviction.session.disconnected_at == left_at
+    assert eviction.session.duration == 3570
+
+
 def test_a_room_twilio_fails_to_create_is_created_at_a_later_pass(
     twilio, alice, math, caplog
 ):
