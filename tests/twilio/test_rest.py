@@ -333,6 +333,10 @@ def test_a_deadline_bounds_every_request_of_the_client_together(twilio_video, sl
     assert time.monotonic() - started < 1.5
     assert len(twilio_video.requests) == 1  # no retry fits in what is left
 
+    with pytest.raises(TwilioUnavailable):
+        rest.fetch_room(client, "standup")  # the deadline is spent: sent nowhere
+    assert len(twilio_video.requests) == 1
+
 
 def test_no_retry_is_waited_for_past_the_deadline(twilio_video, sleeps):
     options = RestOptions(
