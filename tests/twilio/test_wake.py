@@ -10,6 +10,7 @@ from datetime import timedelta
 
 import pytest
 import redis
+from django.core.management import call_command
 from django.utils import timezone
 
 from tests.db_faults import database_failing
@@ -203,3 +204,18 @@ def test_without_redis_a_failing_database_costs_the_wake_only_time(held, caplog)
     assert time.monotonic() - started >= 0.3
     assert "could not wake the worker: OperationalError" in caplog.text
     assert Waiter().wait(0.1) is False  # no stale wake left behind
+
+
+def test_loading_a_fixture_wakes_nobody(
+    held, tmp_path, django_capture_on_commit_callbacks
+):
+    fixture = tmp_path / "rooms.json"
+    fixture.write_text(
+        '[{"model": "tokens.room", "pk": 900, "fields": {"name": "loaded"}}]'
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("loaddata", str(fixture), verbosity=0)
+
+    assert Room.objects.filter(name="loaded").exists()
+    assert stamp() is None
