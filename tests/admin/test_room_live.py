@@ -219,3 +219,9 @@ def test_a_past_session_whose_end_twilio_never_gave_shows_an_unknown_duration(
 
     assert "Nobody is connected now." in html
     assert "<td>unknown</td></tr>" in html  # the duration, the row's last cell
+
+
+def test_an_eviction_page_is_named_by_identity_and_reason(staff, evictions):
+    html = html_of(staff.get(admin_url(Eviction, "change", evictions.pk)))
+
+    assert "bob: unknown_identity" in html
