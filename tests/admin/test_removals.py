@@ -252,3 +252,31 @@ def test_ending_a_group_access_reads_the_same_queries_whatever_the_connected(
         )
 
     assert warnings(response) == [f"{count} " + ONE[2:]]
+
+
+def test_deleting_access_rows_in_bulk_warns_of_the_removals(staff, connected):
+    row = RoomAccess.objects.get()
+
+    response = staff.post(
+        admin_url(RoomAccess, "changelist"),
+        {"action": "delete_selected", "post": "yes", ACTION_CHECKBOX_NAME: [row.pk]},
+    )
+
+    assert not RoomAccess.objects.exists()
+    assert warnings(response) == [ONE]
+
+
+def test_saving_a_room_page_unchanged_warns_nothing(staff, connected):
+    response = save(staff, Room, connected)
+
+    assert warnings(response) == []
+
+
+def test_a_participant_who_is_no_user_here_is_not_counted_as_losing_access(
+    staff, connected, tokens
+):
+    send(tokens, joined(sid="PA" + "6" * 32, identity="mallory"))  # never had any
+
+    response = save(staff, Room, connected, active=None)
+
+    assert warnings(response) == [ONE]

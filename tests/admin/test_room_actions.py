@@ -248,3 +248,35 @@ def test_a_staff_removal_completes_the_workers_pending_eviction(live, root, stan
         3,
     )
     assert (eviction.staff_user, eviction.last_error) == (root, "")
+
+
+def test_when_twilio_refuses_ending_says_why_and_changes_nothing(staff, live, standin):
+    standin.credentials[twilio("TWILIO_API_KEY")] = "another secret"  # key rotated
+
+    response = staff.post(end_url(live))
+
+    assert said(response) == [
+        ("error", "Twilio refused (status 401, error 20003): nothing was changed.")
+    ]
+    assert standin_status(standin) == "in-progress"
+    assert not LogEntry.objects.exists()
+
+
+def test_ending_a_room_twilio_no_longer_knows_says_so(staff, standin, standup, tokens):
+    unknown = "RM" + "8" * 32  # recorded by a callback; gone from Twilio since
+    send(tokens, event("room-created", RoomSid=unknown))
+
+    response = staff.post(end_url(standup))
+
+    assert said(response) == [
+        ("warning", f"Twilio knows no room {unknown}: nothing ended.")
+    ]
+    assert not LogEntry.objects.exists()
+
+
+@pytest.mark.parametrize("object_id", ["1x", "%C2%B2", "-1"])
+def test_a_room_id_that_is_not_a_number_is_not_found(staff, live, standin, object_id):
+    response = staff.post(f"/admin/tokens/room/{object_id}/twilio/end/")
+
+    assert response.status_code == 404
+    assert standin_status(standin) == "in-progress"

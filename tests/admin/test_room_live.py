@@ -168,12 +168,15 @@ def test_staff_read_the_evictions_and_filter_the_pending_ones(staff, evictions):
 
     every = html_of(staff.get(url))
     pending = html_of(staff.get(url, {"removed": "no"}))
+    removed = html_of(staff.get(url, {"removed": "yes"}))
     by_reason = html_of(staff.get(url, {"reason": "staff"}))
 
     assert "alice" in every
     assert "bob" in every
     assert "twilio_unavailable" in pending
     assert "alice" not in pending
+    assert "alice" in removed
+    assert "bob" not in removed
     assert "alice" in by_reason
     assert "bob" not in by_reason
 
@@ -195,3 +198,30 @@ def test_staff_without_the_permission_cannot_read_evictions(staff_with, eviction
     response = staff_with("view_room").get(admin_url(Eviction, "changelist"))
 
     assert response.status_code == 403
+
+
+def test_the_page_of_a_room_deleted_meanwhile_is_the_admins_not_found(staff, live):
+    gone = live.pk
+    live.delete()
+
+    response = staff.get(admin_url(Room, "change", gone))
+
+    assert response.status_code == 302  # to the admin index, saying so
+    assert response["Location"] == "/admin/"
+
+
+def test_a_past_session_whose_end_twilio_never_gave_shows_an_unknown_duration(
+    staff, live
+):
+    ParticipantSession.objects.update(disconnected_at=timezone.now(), duration=None)
+
+    html = page(staff, live)
+
+    assert "Nobody is connected now." in html
+    assert "<td>unknown</td></tr>" in html  # the duration, the row's last cell
+
+
+def test_an_eviction_page_is_named_by_identity_and_reason(staff, evictions):
+    html = html_of(staff.get(admin_url(Eviction, "change", evictions.pk)))
+
+    assert "bob: unknown_identity" in html

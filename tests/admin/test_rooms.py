@@ -79,3 +79,29 @@ def test_the_session_list_without_a_filter_shows_past_sessions_too(
 
     assert "1 participant session" in html
     assert "alice" in html
+
+
+@pytest.mark.parametrize("value", ["abc", "999999", "%C2%B2"])
+def test_a_room_filter_naming_no_room_lists_no_session_not_all(
+    admin_client, live_standup, value
+):
+    url = admin_url(ParticipantSession, "changelist")
+
+    html = html_of(admin_client.get(f"{url}?room={value}"))
+
+    assert "0 participant sessions" in html
+    assert "alice" not in html
+
+
+def test_the_room_filter_lists_that_rooms_sessions_only(
+    admin_client, live_standup, tokens
+):
+    Room.objects.create(name="other")
+    send(tokens, event("room-created", RoomSid="RM" + "5" * 32, RoomName="other"))
+    send(tokens, joined(sid="PA" + "5" * 32, identity="bob", RoomSid="RM" + "5" * 32))
+    url = admin_url(ParticipantSession, "changelist")
+
+    html = html_of(admin_client.get(url, {"room": live_standup.twilio_room.room_id}))
+
+    assert "alice" in html
+    assert "bob" not in html

@@ -90,6 +90,17 @@ def test_twilio_down_is_a_message_per_room_never_a_500(
     assert not TwilioRoom.objects.exists()
 
 
+def test_twilio_down_for_the_last_room_leaves_none_untried(
+    staff, on_standin, rooms, settings
+):
+    settings.TWILIO_REST_RETRIES = 0
+    on_standin.faults.fail(503, seconds=60)
+
+    said = create_now(staff, rooms[1:])
+
+    assert said == ["biology: Twilio did not answer; try again shortly."]
+
+
 def test_a_twilio_refusal_names_its_status_and_code(staff, on_standin, rooms):
     on_standin.credentials[on_standin.api_key_sid] = "another-secret-0123456789"
 

@@ -10,21 +10,19 @@ subprocess, against a PostgreSQL URL on a loopback port where nothing listens.
 import hashlib
 import json
 import time
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 import jwt
 import pytest
 from django.conf import settings
-from django.db import OperationalError
-from django.db.backends.utils import CursorWrapper
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 import tokens.api.authentication
 import tokens.api.views
 from tests.conftest import PASSWORD, api_token_for, decode
+from tests.db_faults import DRIVER_MESSAGE, database_failing
 from tests.helpers import bearer, local_server_env, run_python
 from tokens import errors
 from tokens.models import ApiToken, RoomAccess, TokenEvent
@@ -34,8 +32,6 @@ pytestmark = pytest.mark.usefixtures("rooms_not_enforced")
 
 LOGIN = "/api/auth/login/"
 UNAVAILABLE = "database_unavailable"
-# What the simulated driver says: it must never reach a client.
-DRIVER_MESSAGE = "simulated outage: server closed the connection unexpectedly"
 LEAKS = ("Traceback", "SELECT", "INSERT", "tokens_", "OperationalError", 'File "')
 
 
@@ -61,28 +57,6 @@ def assert_database_unavailable(response) -> dict:
     for leak in LEAKS:
         assert leak not in text, text
     return body
-
-
-@contextmanager
-def database_failing(only=lambda sql: True):
-    """Inside the block, every query for which `only(sql)` holds raises."""
-    execute = CursorWrapper.execute
-    executemany = CursorWrapper.executemany
-
-    def failing_execute(self, sql, params=None):
-        if only(sql):
-            raise OperationalError(DRIVER_MESSAGE)
-        return execute(self, sql, params)
-
-    def failing_executemany(self, sql, param_list):
-        if only(sql):
-            raise OperationalError(DRIVER_MESSAGE)
-        return executemany(self, sql, param_list)
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(CursorWrapper, "execute", failing_execute)
-        patch.setattr(CursorWrapper, "executemany", failing_executemany)
-        yield
 
 
 def is_audit_insert(sql: str) -> bool:

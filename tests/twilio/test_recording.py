@@ -118,3 +118,27 @@ def test_events_of_a_deleted_room_keep_its_history(tokens, standup):
 
     assert TwilioRoom.objects.get().room is None
     assert post(left(), token=tokens[0]).json() == {"status": "ignored"}
+
+
+def test_a_connect_after_a_disconnect_without_duration_gives_the_duration(
+    tokens, standup
+):
+    without_duration = left()
+    del without_duration["ParticipantDuration"]
+
+    send(tokens, without_duration, joined())
+
+    session = ParticipantSession.objects.get()
+    assert session.connected_at.isoformat() == "2026-03-02T10:00:00+00:00"
+    assert session.duration == 300
+
+
+def test_a_room_ended_twice_keeps_its_first_end(tokens, standup):
+    ended = event("room-ended", "10:10:00", RoomStatus="completed")
+    send(tokens, joined(), ended)
+
+    send(tokens, {**ended, "Timestamp": "2026-03-02T10:20:00.000Z"})
+
+    twilio_room = TwilioRoom.objects.get()
+    assert twilio_room.ended_at.isoformat() == "2026-03-02T10:10:00+00:00"
+    assert ParticipantSession.objects.get().duration == 600

@@ -265,6 +265,43 @@ def test_wrong_credentials_are_a_refusal_without_the_secret(twilio_video):
     assert "wrong-" not in str(refused.value)
 
 
+@pytest.mark.parametrize(
+    ("action", "call"),
+    [
+        ("list rooms", rest.list_in_progress_rooms),
+        ("list participants", lambda c: rest.list_connected_participants(c, "RM1")),
+        (
+            "disconnect a participant",
+            lambda c: rest.disconnect_participant(c, "RM1", "alice"),
+        ),
+        ("complete a room", lambda c: rest.complete_room(c, "RM1")),
+    ],
+)
+def test_every_call_with_wrong_credentials_is_a_refusal_naming_the_action(
+    twilio_video, action, call
+):
+    wrong = TwilioCredentials(
+        account_sid=ACCOUNT_SID, api_key=API_KEY_SID, api_secret="wrong-" + API_SECRET
+    )
+    options = RestOptions(base_url=twilio_video.origin, timeout=2, retries=0)
+
+    with pytest.raises(rest.TwilioRefused) as refused:
+        call(rest.make_client(wrong, options))
+
+    assert (refused.value.status, refused.value.code) == (401, 20003)
+    assert str(refused.value).startswith(f"Twilio refused to {action}:")
+
+
+def test_a_room_twilio_does_not_know_has_nobody_and_needs_no_ending(
+    twilio_video, client
+):
+    unknown = "RM" + "0" * 32
+
+    assert rest.list_connected_participants(client, unknown) == []
+    assert rest.complete_room(client, unknown) is None
+    assert [r.status for r in twilio_video.requests] == [404, 404]
+
+
 def test_no_secret_in_any_log_line_or_error(twilio_video, client, caplog):
     caplog.set_level(logging.DEBUG)
     twilio_video.faults.fail(503, count=1, retry_after=0)
@@ -295,6 +332,10 @@ def test_a_deadline_bounds_every_request_of_the_client_together(twilio_video, sl
 
     assert time.monotonic() - started < 1.5
     assert len(twilio_video.requests) == 1  # no retry fits in what is left
+
+    with pytest.raises(TwilioUnavailable):
+        rest.fetch_room(client, "standup")  # the deadline is spent: sent nowhere
+    assert len(twilio_video.requests) == 1
 
 
 def test_no_retry_is_waited_for_past_the_deadline(twilio_video, sleeps):

@@ -8,6 +8,7 @@ from django.http import QueryDict
 from django.test import Client
 from twilio.request_validator import RequestValidator
 
+from tests.db_faults import DRIVER_MESSAGE, database_failing
 from tests.standins.twilio_webhook_posts import (
     PATH,
     PUBLIC,
@@ -166,3 +167,20 @@ def test_the_webhook_needs_no_csrf_token(tokens, standup):
     response = post(joined(), token=tokens[0], client=Client(enforce_csrf_checks=True))
 
     assert response.status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_callback_while_the_database_fails_is_503_for_twilio_to_retry(
+    tokens, standup, caplog
+):
+    params = joined()
+    with database_failing():
+        response = post(params, token=tokens[0])
+
+    assert response.status_code == 503
+    assert response["Retry-After"] == "30"  # as every other 503
+    assert response.json()["code"] == "database_unavailable"
+    assert DRIVER_MESSAGE not in response.content.decode()
+    assert "twilio webhook: database error: OperationalError" in caplog.text
+    assert DRIVER_MESSAGE not in caplog.text
+    assert post(params, token=tokens[0]).json() == {"status": "recorded"}  # retried

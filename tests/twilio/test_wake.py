@@ -2,6 +2,7 @@
 worker stops cleanly when asked."""
 
 import os
+import signal
 import threading
 import time
 import uuid
@@ -9,8 +10,10 @@ from datetime import timedelta
 
 import pytest
 import redis
+from django.core.management import call_command
 from django.utils import timezone
 
+from tests.db_faults import database_failing
 from tokens.models import GrantRule, Room, RoomAccess, WorkerLease
 from tokens.twilio import lease, wake
 from tokens.twilio.conf import WorkerOptions
@@ -139,3 +142,80 @@ def test_a_standby_worker_leaves_the_wake_to_the_lease_holder(
 
     holder = Waiter(redis_url=REDIS_URL, longest=10)
     assert holder.wait(1) is True  # the wake is still there for the holder
+
+
+def test_a_wake_with_redis_down_is_a_warning_and_the_change_stands(
+    held, alice, room, settings, caplog, django_capture_on_commit_callbacks
+):
+    settings.REDIS_URL = "redis://127.0.0.1:1/13"  # nothing listens there
+    settings.REDIS_TIMEOUT = 0.5
+    access = RoomAccess.objects.create(room=room, user=alice)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        access.delete()
+
+    assert not RoomAccess.objects.exists()
+    assert "could not wake the worker: ConnectionError" in caplog.text
+
+
+def test_a_waiter_whose_redis_is_down_still_sleeps_its_time(db, caplog):
+    waiter = Waiter(redis_url="redis://127.0.0.1:1/13", longest=1)
+    started = time.monotonic()
+
+    assert waiter.wait(0.3) is False
+    assert time.monotonic() - started >= 0.3
+    assert "waiting on Redis failed: ConnectionError" in caplog.text
+
+
+def test_a_stopped_waiter_does_not_wait(held):
+    waiter = Waiter()
+    waiter.stop()
+    started = time.monotonic()
+
+    assert waiter.wait(10) is False
+    assert time.monotonic() - started < 0.5
+
+
+@pytest.mark.skipif(not _redis_answers(), reason=f"no Redis at {REDIS_URL}")
+def test_a_stop_signal_ends_the_blocking_wait_on_redis_at_once(monkeypatch):
+    monkeypatch.setattr(wake, "KEY", f"test:wake:{uuid.uuid4().hex}")
+    waiter = Waiter(redis_url=REDIS_URL, longest=10)
+    previous = signal.signal(signal.SIGALRM, lambda *_: waiter.stop())
+    signal.setitimer(signal.ITIMER_REAL, 0.2)
+    started = time.monotonic()
+    try:
+        assert waiter.wait(10) is False
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+    assert time.monotonic() - started < 2
+    assert waiter.wait(10) is False  # stopped for good
+
+
+@pytest.mark.django_db(transaction=True)
+def test_without_redis_a_failing_database_costs_the_wake_only_time(held, caplog):
+    waiter = Waiter()
+    started = time.monotonic()
+    with database_failing():
+        wake._wake()  # after a staff change: the stamp cannot be written
+        assert waiter.wait(0.3) is False  # nor read: the worker sleeps its time
+
+    assert time.monotonic() - started >= 0.3
+    assert "could not wake the worker: OperationalError" in caplog.text
+    assert Waiter().wait(0.1) is False  # no stale wake left behind
+
+
+def test_loading_a_fixture_wakes_nobody(
+    held, tmp_path, django_capture_on_commit_callbacks
+):
+    fixture = tmp_path / "rooms.json"
+    fixture.write_text(
+        '[{"model": "tokens.room", "pk": 900, "fields": {"name": "loaded"}}]'
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("loaddata", str(fixture), verbosity=0)
+
+    assert Room.objects.filter(name="loaded").exists()
+    assert stamp() is None

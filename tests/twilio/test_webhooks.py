@@ -104,6 +104,10 @@ def test_a_disconnect_is_parsed_with_when_it_started():
     assert (callback.participant_sid, callback.identity) == (PARTICIPANT_SID, "alice")
 
 
+def test_a_disconnect_without_a_duration_has_no_known_start():
+    assert parse_callback(form(ParticipantDuration=None), now=NOW).started_at is None
+
+
 def test_a_missing_timestamp_is_the_time_it_arrived():
     assert parse_callback(form(Timestamp=None), now=NOW).timestamp == NOW
 
@@ -130,6 +134,7 @@ def test_an_event_we_do_not_follow_needs_no_participant_fields():
         ({"StatusCallbackEvent": "x" * 300}, "StatusCallbackEvent"),
         ({"Timestamp": "yesterday"}, "Timestamp"),
         ({"Timestamp": "2026-03-02T09:59:00"}, "Timestamp"),
+        ({"Timestamp": "2026-02-30T09:59:00Z"}, "Timestamp"),  # no such day
         ({"ParticipantDuration": "-5"}, "ParticipantDuration"),
         ({"ParticipantIdentity": None}, "ParticipantIdentity"),
     ],

@@ -6,6 +6,10 @@ worker's first pass reconciles with Twilio's lists, judges everyone
 connected and removes through REST those who may no longer stay.
 """
 
+import os
+import signal
+import threading
+import time
 from datetime import timedelta
 
 import pytest
@@ -317,3 +321,107 @@ def test_access_restored_while_twilio_fails_cancels_the_removal(twilio, alice, m
     assert connected(twilio) == ["alice"]
     assert removals(twilio) == 0
     assert not Eviction.objects.exists()
+
+
+def test_a_removal_in_its_backoff_is_not_tried_again_before_it_is_due(
+    twilio, alice, math
+):
+    RoomAccess.objects.create(room=math, user=alice, ends_at=timezone.now())
+    alice_in = joined(twilio, "alice")
+    removal = f"/v1/Rooms/{alice_in.room_sid}/Participants/"
+    twilio.faults.fail(503, count=1000, path=removal)
+
+    enforce()
+    tried = len(twilio.requests)
+    enforce()  # a wake before the backoff has passed
+
+    pending = Eviction.objects.get()
+    assert (pending.attempts, pending.removed_at) == (1, None)
+    assert [r.method for r in twilio.requests[tried:]] == ["GET", "GET"]  # lists
+    assert connected(twilio) == ["alice"]
+
+
+def test_a_removal_twilio_refuses_records_the_refusal_for_staff(twilio, alice, math):
+    access = RoomAccess.objects.create(room=math, user=alice)
+    joined(twilio, "alice")
+    enforce()  # alice may stay; her session is recorded
+    access.delete()
+    twilio.credentials[twilio.api_key_sid] = "rotated"  # our key no longer works
+
+    enforce()
+
+    pending = Eviction.objects.get()
+    assert (pending.removed_at, pending.last_error) == (None, "refused 401/20003")
+    assert connected(twilio) == ["alice"]
+
+
+def test_a_participant_who_left_during_the_backoff_keeps_the_time_they_left(
+    twilio, alice, math
+):
+    RoomAccess.objects.create(room=math, user=alice, ends_at=timezone.now())
+    alice_in = joined(twilio, "alice")
+    twilio.faults.fail(
+        503, count=1000, path=f"/v1/Rooms/{alice_in.room_sid}/Participants/"
+    )
+    enforce()
+    left_at = timezone.now() - timedelta(seconds=30)
+    twilio.leave("math", "alice")
+    ParticipantSession.objects.update(
+        disconnected_at=left_at, duration=3570
+    )  # its callback
+
+    twilio.faults.clear()
+    Eviction.objects.update(next_attempt_at=timezone.now())
+    enforce()
+
+    eviction = Eviction.objects.get()
+    assert eviction.removed_at is not None
+    assert eviction.session.disconnected_at == left_at
+    assert eviction.session.duration == 3570
+
+
+def test_a_room_twilio_fails_to_create_is_created_at_a_later_pass(
+    twilio, alice, math, caplog
+):
+    RoomAccess.objects.create(room=math, user=alice, starts_at=timezone.now())
+    twilio.faults.fail(503, count=1, path="/v1/Rooms")  # the listing passes
+    twilio.faults.fail(503, count=1000, path="/v1/Rooms")
+
+    enforce()
+
+    assert "creating room math failed: twilio_unavailable" in caplog.text
+    assert twilio.state.in_progress("math") is None
+    assert not TwilioRoom.objects.exists()
+
+    twilio.faults.clear()
+    enforce()
+
+    assert TwilioRoom.objects.get(room=math).sid == twilio.state.in_progress("math").sid
+
+
+def test_sigterm_ends_the_worker_after_its_pass_and_gives_the_lease_up(
+    twilio, alice, math
+):
+    joined(twilio, "alice")  # no access: the first pass removes alice
+    previous = {n: signal.getsignal(n) for n in (signal.SIGTERM, signal.SIGINT)}
+    signal.signal(signal.SIGTERM, lambda *_: None)  # until the command sets its own
+    returned = threading.Event()
+
+    def terminate_after_the_removal():
+        while connected(twilio) and not returned.wait(0.05):
+            pass
+        while not returned.wait(0.2):
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=terminate_after_the_removal, daemon=True).start()
+    started = time.monotonic()
+    try:
+        call_command("enforce_access")
+    finally:
+        returned.set()
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+    assert time.monotonic() - started < 10  # not its bound
+    assert connected(twilio) == []
+    assert lease.current().expires_at <= timezone.now()

@@ -1,6 +1,6 @@
 """A database that fails while Twilio asks how to route a call: 503 JSON
 with Retry-After (Twilio then tries the number's fallback URL), never a 500,
-never the driver's message."""
+never the driver's message. The dial status: tests/voice/test_views_status.py."""
 
 import pytest
 from django.test import Client
@@ -9,9 +9,7 @@ from tests.cross.test_faults import assert_database_unavailable, database_failin
 from tests.standins.twilio_voice_posts import (
     INCOMING,
     OUTGOING,
-    STATUS,
     call,
-    dial_ended,
     incoming,
     post,
 )
@@ -22,12 +20,9 @@ from tests.standins.twilio_voice_posts import (
     [
         (OUTGOING, call("client:dave", "client:erin")),
         (INCOMING, incoming()),
-        (STATUS, dial_ended()),
     ],
 )
-def test_each_voice_webhook_answers_503_while_the_database_fails(
-    erin, dave, path, params
-):
+def test_routing_a_call_while_the_database_fails_answers_503(erin, dave, path, params):
     with database_failing():
         response = post(params, path=path, client=Client(raise_request_exception=False))
 

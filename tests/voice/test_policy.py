@@ -255,3 +255,16 @@ def test_an_allowed_number_is_refused_without_a_caller_id():
     )
 
     assert refused == policy.NUMBERS_NOT_CONFIGURED
+
+
+@pytest.mark.parametrize(
+    ("callee", "rings"),
+    [
+        pytest.param(party("dave", RECEIVER), True, id="incoming"),
+        pytest.param(party("dave", RECEIVER, active=False), False, id="deactivated"),
+        pytest.param(party("dave", CALLER_RULE), False, id="outgoing-only"),
+        pytest.param(None, False, id="no-such-user"),
+    ],
+)
+def test_who_may_receive_a_call(callee, rings):
+    assert policy.may_receive(callee) is rings

@@ -4,8 +4,10 @@ parties, outcome and duration, recorded once however often Twilio posts."""
 from datetime import timedelta
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
+from tests.db_faults import DRIVER_MESSAGE, database_failing
 from tests.standins.twilio_voice_posts import (
     CALL_SID,
     STATUS,
@@ -130,3 +132,34 @@ def test_staff_find_calls_by_user_and_outcome(staff, erin, dave):
 
     assert page.status_code == 200
     assert CALL_SID in page.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_status_while_the_database_fails_is_503_for_twilio_to_retry(
+    erin, dave, caplog
+):
+    post(call("dave", "client:erin"))
+    with database_failing():
+        response = post(
+            dial_ended(), path=STATUS, client=Client(raise_request_exception=False)
+        )
+
+    assert response.status_code == 503
+    assert response["Retry-After"] == "30"  # as every other 503
+    assert response.json()["code"] == "database_unavailable"
+    assert DRIVER_MESSAGE not in response.content.decode() + caplog.text
+    assert not CallRecord.objects.exists()
+
+    assert shape(twiml(post(dial_ended(), path=STATUS))) == HANG_UP  # the retry
+    assert CallRecord.objects.get().call_sid == CALL_SID
+
+
+def test_staff_see_a_call_record_named_by_direction_outcome_and_sid(staff, erin, dave):
+    post(call("dave", "client:erin"))
+    post(dial_ended(), path=STATUS)
+    record = CallRecord.objects.get()
+
+    page = staff.get(f"/admin/tokens/callrecord/{record.pk}/change/")
+
+    assert page.status_code == 200
+    assert f"outgoing call completed ({CALL_SID})" in page.content.decode()

@@ -108,12 +108,6 @@ class UserAdmin(
         admin_grants.change_grants,
     ]
 
-    def formfield_for_dbfield(self, db_field, request, **kwargs):
-        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
-        if formfield is not None and db_field.name in twilio_create.TWILIO_FIELDS:
-            formfield.widget.attrs.update(twilio_create.limits(db_field))
-        return formfield
-
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
         if obj is None or not admin_views.may_see_effective_access(self, request, obj):

@@ -58,11 +58,14 @@ class RoomFilter(admin.SimpleListFilter):
             for name in Room.objects.filter(pk=value).values_list("name", flat=True)
         ]
 
+    def has_output(self):
+        # Django drops a filter that offers no choice, and its parameter with
+        # it: a deleted room's link or a bad id would then list every session.
+        return self.value() is not None
+
     def queryset(self, request, queryset):
         value = self.value()
-        if value is None:
-            return queryset
-        if not (value.isascii() and value.isdigit()):
+        if not (value and value.isascii() and value.isdigit()):
             return queryset.none()
         return queryset.filter(twilio_room__room=value)
 

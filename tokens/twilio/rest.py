@@ -9,6 +9,7 @@ No message here carries a secret or Twilio's own text (which may quote
 the request); only the HTTP status and Twilio's error code.
 """
 
+import json
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
@@ -90,10 +91,20 @@ def _participant_info(participant: Any) -> ParticipantInfo:
 
 
 def _refused(action: str, error: TwilioException) -> TwilioRefused:
-    # A bare TwilioException (a failed list page) has no status or code.
-    return TwilioRefused(
-        action, getattr(error, "status", None), getattr(error, "code", None)
-    )
+    return TwilioRefused(action, *_status_and_code(error))
+
+
+def _status_and_code(error: TwilioException) -> tuple[int | None, int | None]:
+    if isinstance(error, TwilioRestException):
+        return error.status, error.code
+    # A failed list page is a bare TwilioException("Unable to fetch page",
+    # response): its status and Twilio's code are in the response it holds.
+    response: Any = error.args[1] if len(error.args) > 1 else None
+    try:
+        code = json.loads(response.text).get("code")
+    except (AttributeError, TypeError, ValueError):
+        code = None
+    return getattr(response, "status_code", None), code
 
 
 def create_room(
@@ -141,7 +152,7 @@ def list_connected_participants(client: Client, room: str) -> list[ParticipantIn
     try:
         found = client.video.v1.rooms(room).participants.list(status="connected")
     except TwilioException as error:
-        if getattr(error, "status", None) == 404:
+        if _status_and_code(error)[0] == 404:
             return []
         raise _refused("list participants", error) from None
     # A completed room lists its disconnected participants whatever the filter.

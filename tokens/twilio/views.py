@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
 from tokens.errors import (
+    RETRY_AFTER_SECONDS,
     DatabaseUnavailable,
     InvalidSignature,
     WebhooksNotConfigured,
@@ -83,4 +84,5 @@ def video_status(request: HttpRequest) -> JsonResponse:
     except DatabaseError as error:
         # Twilio retries a 503; the transaction was rolled back.
         logger.error("twilio webhook: database error: %s", type(error).__name__)
-        return _refusal(DatabaseUnavailable(), **{"Retry-After": "5"})
+        retry = str(RETRY_AFTER_SECONDS)  # as every other 503
+        return _refusal(DatabaseUnavailable(), **{"Retry-After": retry})

@@ -11,14 +11,17 @@ a refusal being a short <Say> and a <Hangup> with its code in the audit log.
 import logging
 
 from django.conf import settings
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 
 from tokens.errors import (
+    DatabaseUnavailable,
     InvalidSignature,
     WebhooksNotConfigured,
     json_error,
+    with_retry_after,
 )
 from tokens.models import CallDecision
 from tokens.twilio.conf import webhook_config
@@ -174,7 +177,14 @@ def voice_status(request: HttpRequest) -> HttpResponse:
             "fields": {bad.field: [bad.message]},
         }
         return JsonResponse(body, status=400)
-    # A failing database is answered by tokens.errors.server_error, as on
-    # every view: 503 database_unavailable with the documented Retry-After.
-    records.record(end)
+    try:
+        records.record(end)
+    except DatabaseError as error:
+        # Twilio retries a 503; only the error's type is logged, never the
+        # driver's text.
+        logger.error("twilio voice status: database error: %s", type(error).__name__)
+        unavailable = DatabaseUnavailable()
+        return with_retry_after(
+            json_error(503, unavailable.default_code, str(unavailable.default_detail))
+        )
     return _answer(twiml.hang_up())
