@@ -298,6 +298,17 @@ TOKENSERVER_WORKER_LEASE = env_int(
 TWILIO_CALLER_ID = env_str("TWILIO_CALLER_ID")
 TWILIO_INCOMING_CALL_GROUP = env_str("TWILIO_INCOMING_CALL_GROUP")
 
+# Single sign-on (tokens/sso/): the one OpenID Connect provider whose ID
+# tokens `POST /api/auth/oidc/` takes, and the `aud` values (the apps' client
+# IDs or bundle IDs) accepted. Unset: the endpoint answers oidc_not_configured.
+# Checked by tokens/sso/checks.py (an https issuer, at least one audience).
+OIDC_ISSUER = env_str("OIDC_ISSUER")
+OIDC_AUDIENCES = env_list("OIDC_AUDIENCES", default=[])
+# The longest wait for the provider's discovery document or keys, and the
+# least time between two key refreshes that an unknown `kid` may cause.
+OIDC_TIMEOUT = env_seconds("OIDC_TIMEOUT", default=3.0)
+OIDC_JWKS_COOLDOWN = env_seconds("OIDC_JWKS_COOLDOWN", default=60.0)
+
 TOKENSERVER_DEMO = env_bool("TOKENSERVER_DEMO", default=False)
 # Twilio refuses tokens that live longer than 24 hours.
 TOKENSERVER_DEFAULT_TTL = env_int(
