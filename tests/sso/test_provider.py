@@ -98,10 +98,18 @@ def test_a_discovery_naming_another_issuer_is_not_used(
     assert_refused(sign_in(provider.id_token()), 503, "identity_provider_unavailable")
 
 
-def test_the_provider_comes_back_without_a_restart(alice_linked, provider):
+def test_a_provider_that_is_down_is_asked_once_per_cooldown(alice_linked, provider):
+    provider.fail = True
+    for _ in range(5):
+        assert sign_in(provider.id_token()).status_code == 503
+    assert provider.requests[DISCOVERY] == 1
+
+
+def test_the_provider_comes_back_without_a_restart(alice_linked, provider, settings):
     provider.fail = True
     assert sign_in(provider.id_token()).status_code == 503
     provider.fail = False
+    past_cooldown(settings)
     assert sign_in(provider.id_token()).status_code == 200
 
 

@@ -40,6 +40,21 @@ def test_a_valid_id_token_gets_an_api_token_for_the_linked_user(
     assert_token_works(body["token"], alice_linked.twilio_identity)
 
 
+def test_a_sign_in_makes_a_constant_number_of_queries(
+    alice_linked, provider, django_assert_max_num_queries
+):
+    sign_in(provider.id_token())  # keys fetched; the count is of the queries
+    # The link and its user, the session limit (lock, count), the session, last_login.
+    with django_assert_max_num_queries(5):
+        assert sign_in(provider.id_token()).status_code == 200
+
+
+def test_staff_see_the_links_in_the_admin(alice_linked, staff):
+    response = staff.get("/admin/tokens/oidclink/")
+    assert response.status_code == 200
+    assert "sub-alice" in response.content.decode()
+
+
 def test_the_second_audience_and_a_matching_azp_are_accepted(alice_linked, provider):
     token = provider.id_token(aud=["web-client-id", "other"], azp="web-client-id")
     assert sign_in(token).status_code == 200

@@ -4,8 +4,10 @@ One `Provider` per process and configuration. The discovery document is
 kept for DISCOVERY_SECONDS; the keys are PyJWKClient's: cached for
 JWKS_SECONDS, refreshed when a token names an unknown `kid`, but at most once
 per `OIDC_JWKS_COOLDOWN` seconds, so a stream of made-up `kid`s costs the
-provider one request per cooldown, not one per token. A failed fetch keeps
-nothing: the next request tries again (and answers 503 meanwhile).
+provider one request per cooldown, not one per token. A failed discovery
+keeps nothing, and for `OIDC_JWKS_COOLDOWN` seconds after it requests answer
+503 without asking again: a provider that is down is not sent one request
+per sign-in, and sign-ins do not queue behind one timeout each.
 """
 
 import json
@@ -65,6 +67,7 @@ class Provider:
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _keys: jwt.PyJWKClient | None = None
     _discovered_at: float = 0.0
+    _failed_at: float | None = None
 
     def signing_key(self, kid: str) -> jwt.PyJWK:
         client = self._jwks_client()
@@ -81,9 +84,22 @@ class Provider:
         with self._lock:
             stale = time.monotonic() - self._discovered_at > DISCOVERY_SECONDS
             if self._keys is None or stale:
-                self._keys = self._discover()
+                self._keys = self._discover_or_back_off()
                 self._discovered_at = time.monotonic()
             return self._keys
+
+    def _discover_or_back_off(self) -> jwt.PyJWKClient:
+        now = time.monotonic()
+        failed = self._failed_at
+        if failed is not None and now - failed < self.config.cooldown:
+            raise ProviderUnavailable("discovery failed moments ago: not asked again")
+        try:
+            found = self._discover()
+        except ProviderUnavailable:
+            self._failed_at = now
+            raise
+        self._failed_at = None
+        return found
 
     def _discover(self) -> jwt.PyJWKClient:
         issuer = self.config.issuer
