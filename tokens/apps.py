@@ -13,6 +13,7 @@ class TokensConfig(AppConfig):
         # the enforcement worker when access changes.
         from tokens import checks, revocation  # noqa: F401
         from tokens.api import docs  # noqa: F401
+        from tokens.sso import checks as sso_checks  # noqa: F401
         from tokens.twilio import checks as rooms_checks  # noqa: F401
         from tokens.twilio import signals  # noqa: F401
         from tokens.voice import checks as voice_checks  # noqa: F401
@@ -29,4 +30,10 @@ class TokenAdminConfig(admin_apps.AdminConfig):
         # Not from tokens/admin/__init__.py: building admin.site imports
         # tokens.admin.site, and registering from inside that import would
         # fill a second site that Django then throws away.
-        from tokens.admin import audit_log, calls, registrations, rooms  # noqa: F401
+        from tokens.admin import (  # noqa: F401
+            audit_log,
+            calls,
+            registrations,
+            rooms,
+            sso_links,
+        )

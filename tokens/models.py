@@ -276,6 +276,7 @@ class TokenEvent(models.Model):
 
 # The rooms wing's models live in their own module; imported here so the
 # app has one set of migrations.
+from tokens.sso.models import OidcLink  # noqa: E402
 from tokens.twilio.models import (  # noqa: E402
     Eviction,
     ParticipantSession,
@@ -290,6 +291,7 @@ __all__ = [
     "CallRecord",
     "Eviction",
     "GrantRule",
+    "OidcLink",
     "ParticipantSession",
     "Room",
     "RoomAccess",

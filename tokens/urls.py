@@ -2,6 +2,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from tokens.api import views as api
+from tokens.sso import views as sso_views
 from tokens.twilio import views as twilio_views
 from tokens.voice import views as voice_views
 from tokens.web import views as web
@@ -14,6 +15,7 @@ urlpatterns = [
     path("sessions/<str:digest>/revoke/", web.revoke_session, name="revoke-session"),
     path("token", api.TokenView.as_view(), name="token"),
     path("api/auth/login/", api.LoginView.as_view(), name="api-login"),
+    path("api/auth/oidc/", sso_views.OidcLoginView.as_view(), name="api-oidc-login"),
     path("api/auth/logout/", api.LogoutView.as_view(), name="api-logout"),
     path("api/auth/logoutall/", api.LogoutAllView.as_view(), name="api-logoutall"),
     path("api/me/", api.MeView.as_view(), name="api-me"),

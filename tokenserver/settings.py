@@ -237,6 +237,17 @@ MIGRATION_MODULES = {"knox": None}
 # Twilio: credentials, rooms after the token, the worker, voice calls.
 from tokenserver.twilio_settings import *  # noqa: E402, F403
 
+# Single sign-on (tokens/sso/): the one OpenID Connect provider whose ID
+# tokens `POST /api/auth/oidc/` takes, and the `aud` values (the apps' client
+# IDs or bundle IDs) accepted. Unset: the endpoint answers oidc_not_configured.
+# Checked by tokens/sso/checks.py (an https issuer, at least one audience).
+OIDC_ISSUER = env_str("OIDC_ISSUER")
+OIDC_AUDIENCES = env_list("OIDC_AUDIENCES", default=[])
+# The longest wait for the provider's discovery document or keys, and the
+# least time between two key refreshes that an unknown `kid` may cause.
+OIDC_TIMEOUT = env_seconds("OIDC_TIMEOUT", default=3.0)
+OIDC_JWKS_COOLDOWN = env_seconds("OIDC_JWKS_COOLDOWN", default=60.0)
+
 TOKENSERVER_DEMO = env_bool("TOKENSERVER_DEMO", default=False)
 # Twilio refuses tokens that live longer than 24 hours.
 TOKENSERVER_DEFAULT_TTL = env_int(

@@ -31,6 +31,7 @@ README = ROOT / "README.md"
 
 ENDPOINTS = {
     ("/api/auth/login/", "post"),
+    ("/api/auth/oidc/", "post"),
     ("/api/auth/logout/", "post"),
     ("/api/auth/logoutall/", "post"),
     ("/token", "get"),

@@ -40,6 +40,7 @@ from schemathesis.specs.openapi.checks import (
 
 from tests.conftest import PASSWORD, decode
 from tests.helpers import twilio
+from tests.standins.oidc_provider import OidcProvider
 from tokens import policy
 from tokens.limits.throttles import LoginRateThrottle, TokenRateThrottle
 from tokens.models import ApiToken, GrantRule, TokenEvent, User
@@ -291,6 +292,24 @@ def test_post_token_answers_as_documented_and_refuses_invalid_input(case, power_
 @fuzz
 @each_example_of("login")
 def test_login_answers_as_documented_and_refuses_invalid_input(case, power_user):
+    send_with_a_fresh_token(case, power_user)
+
+
+@pytest.fixture
+def oidc_provider(settings):
+    """The stand-in identity provider, so examples reach the verification."""
+    provider = OidcProvider()
+    settings.OIDC_ISSUER = provider.issuer
+    settings.OIDC_AUDIENCES = [provider.audience]
+    yield provider
+    provider.close()
+
+
+@fuzz
+@each_example_of("oidc_login")
+def test_oidc_login_answers_as_documented_and_refuses_invalid_input(
+    case, power_user, oidc_provider
+):
     send_with_a_fresh_token(case, power_user)
 
 

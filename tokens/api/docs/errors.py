@@ -11,6 +11,7 @@ from drf_spectacular.utils import OpenApiExample, OpenApiResponse
 from rest_framework import exceptions, serializers
 
 from tokens import errors
+from tokens.sso import errors as sso_errors
 
 # The default grant set (no `grants` asked) and grant_not_configured.
 DEFAULT_GRANTS_UNCONFIGURED = (
@@ -81,6 +82,25 @@ CODE_MEANINGS = {
     exceptions.UnsupportedMediaType.default_code: (
         "a body that is neither JSON nor a form"
     ),
+    sso_errors.InvalidIdTokenError.default_code: (
+        "the ID token failed verification: signature, algorithm, issuer, "
+        "audience, `azp`, expiry, not yet valid, unknown key or too large "
+        "(one answer for all; the reason is only in the server's log)"
+    ),
+    sso_errors.UserUnknown.default_code: (
+        "a valid ID token whose issuer and `sub` no account here is linked "
+        "to: staff link accounts in the admin"
+    ),
+    sso_errors.AccountInactive.default_code: (
+        "a valid ID token for a deactivated account"
+    ),
+    sso_errors.ProviderUnavailableError.default_code: (
+        "the identity provider's discovery document or keys could not be "
+        "fetched in time; `Retry-After` says when to try again"
+    ),
+    sso_errors.OidcNotConfigured.default_code: (
+        "`OIDC_ISSUER` or `OIDC_AUDIENCES` is unset or unusable"
+    ),
 }
 
 EXAMPLE_DETAILS = {
@@ -100,6 +120,11 @@ EXAMPLE_DETAILS = {
         errors.RateLimitUnavailable,
         errors.TwilioUnavailable,
         errors.CrossSiteRequest,
+        sso_errors.InvalidIdTokenError,
+        sso_errors.UserUnknown,
+        sso_errors.AccountInactive,
+        sso_errors.ProviderUnavailableError,
+        sso_errors.OidcNotConfigured,
     )
 } | {
     exceptions.AuthenticationFailed.default_code: "Invalid token.",

@@ -1,0 +1,58 @@
+"""`POST /api/auth/oidc/`: an ID token from the provider in, an API token out."""
+
+import logging
+
+from django.utils.decorators import method_decorator
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from tokens.api.docs.sso import oidc_login
+from tokens.api.views import LoginView, _mapping_body
+from tokens.sso import config, errors
+from tokens.sso.models import OidcLink
+from tokens.sso.provider import ProviderUnavailable
+from tokens.sso.serializers import OidcLoginSerializer
+from tokens.sso.verify import InvalidIdToken, verify_id_token
+
+logger = logging.getLogger(__name__)
+
+
+@method_decorator(sensitive_post_parameters("id_token"), name="dispatch")
+class OidcLoginView(LoginView):
+    """The password login's throttle, cross-site refusal and API session."""
+
+    @oidc_login
+    @sensitive_variables()  # the ID token, then the new API token
+    def post(self, request: Request) -> Response:
+        serializer = OidcLoginSerializer(data=_mapping_body(request))
+        serializer.is_valid(raise_exception=True)
+        settings = config.current()
+        if settings is None:
+            raise errors.OidcNotConfigured()
+        try:
+            claims = verify_id_token(
+                serializer.validated_data["id_token"], config=settings
+            )
+        except InvalidIdToken as exc:
+            logger.info("oidc login refused: %s", exc)
+            raise errors.InvalidIdTokenError() from None
+        except ProviderUnavailable as exc:
+            logger.warning("identity provider unavailable: %s", exc)
+            raise errors.ProviderUnavailableError() from None
+        user = _linked_user(settings.issuer, claims["sub"])
+        return self._login(request, user, serializer.validated_data)
+
+
+def _linked_user(issuer: str, subject: str):
+    link = (
+        OidcLink.objects.select_related("user")
+        .filter(issuer=issuer, subject=subject)
+        .first()
+    )
+    if link is None:
+        logger.info("oidc login refused: no link for this subject")
+        raise errors.UserUnknown()
+    if not link.user.is_active:
+        raise errors.AccountInactive()
+    return link.user
