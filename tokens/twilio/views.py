@@ -17,35 +17,13 @@ from django.views.decorators.csrf import csrf_exempt
 from tokens.errors import (
     RETRY_AFTER_SECONDS,
     DatabaseUnavailable,
-    InvalidSignature,
-    WebhooksNotConfigured,
-    json_error,
 )
 from tokens.twilio import recording
 from tokens.twilio.conf import WebhookConfig, webhook_config
-from tokens.twilio.webhooks import BadCallback, parse_callback, signature_is_valid
+from tokens.twilio.signed import refusal, refuse_unsigned
+from tokens.twilio.webhooks import BadCallback, parse_callback
 
 logger = logging.getLogger(__name__)
-NOT_CONFIGURED_RETRY_AFTER = "300"
-
-
-def _refusal(exc, **headers: str) -> JsonResponse:
-    response = json_error(exc.status_code, exc.default_code, str(exc.default_detail))
-    for name, value in headers.items():
-        response[name] = value
-    return response
-
-
-def _signed(request: HttpRequest, config: WebhookConfig) -> bool:
-    # The URL Twilio signed: the public origin, whatever host or scheme a
-    # TLS-terminating proxy forwarded to.
-    return signature_is_valid(
-        url=config.public_url + request.get_full_path(),
-        params=request.POST,
-        signature=request.headers.get("X-Twilio-Signature", ""),
-        settings_header=request.headers.get("X-Twilio-Webhooks-Signature-Settings", ""),
-        auth_tokens=config.auth_tokens,
-    )
 
 
 def _handle(request: HttpRequest, config: WebhookConfig) -> JsonResponse:
@@ -68,21 +46,14 @@ def _handle(request: HttpRequest, config: WebhookConfig) -> JsonResponse:
 
 @csrf_exempt
 def video_status(request: HttpRequest) -> JsonResponse:
-    if request.method != "POST":
-        response = json_error(405, "method_not_allowed", "Method not allowed.")
-        response["Allow"] = "POST"
-        return response
+    refused = refuse_unsigned(request, "video")
+    if refused is not None:
+        return refused
     config = webhook_config()
-    if config.missing:
-        retry = NOT_CONFIGURED_RETRY_AFTER
-        return _refusal(WebhooksNotConfigured(), **{"Retry-After": retry})
-    if not _signed(request, config):
-        logger.warning("twilio webhook: signature refused")
-        return _refusal(InvalidSignature())
     try:
         return _handle(request, config)
     except DatabaseError as error:
         # Twilio retries a 503; the transaction was rolled back.
         logger.error("twilio webhook: database error: %s", type(error).__name__)
         retry = str(RETRY_AFTER_SECONDS)  # as every other 503
-        return _refusal(DatabaseUnavailable(), **{"Retry-After": retry})
+        return refusal(DatabaseUnavailable(), **{"Retry-After": retry})

@@ -18,14 +18,11 @@ from django.views.decorators.csrf import csrf_exempt
 
 from tokens.errors import (
     DatabaseUnavailable,
-    InvalidSignature,
-    WebhooksNotConfigured,
     json_error,
     with_retry_after,
 )
 from tokens.models import CallDecision
-from tokens.twilio.conf import webhook_config
-from tokens.twilio.webhooks import signature_is_valid
+from tokens.twilio.signed import refuse_unsigned
 from tokens.voice import parties, policy, records, twiml
 from tokens.voice.params import (
     Target,
@@ -36,33 +33,6 @@ from tokens.voice.params import (
 )
 
 logger = logging.getLogger(__name__)
-NOT_CONFIGURED_RETRY_AFTER = "300"
-
-
-def _refused_request(request: HttpRequest) -> JsonResponse | None:
-    """The JSON refusal of a request not for a signed POST (None: go on)."""
-    if request.method != "POST":
-        response = json_error(405, "method_not_allowed", "Method not allowed.")
-        response["Allow"] = "POST"
-        return response
-    config = webhook_config()
-    if config.missing:
-        error = WebhooksNotConfigured()
-        response = json_error(503, error.default_code, str(error.default_detail))
-        response["Retry-After"] = NOT_CONFIGURED_RETRY_AFTER
-        return response
-    signed = signature_is_valid(
-        url=config.public_url + request.get_full_path(),
-        params=request.POST,
-        signature=request.headers.get("X-Twilio-Signature", ""),
-        settings_header=request.headers.get("X-Twilio-Webhooks-Signature-Settings", ""),
-        auth_tokens=config.auth_tokens,
-    )
-    if not signed:
-        logger.warning("twilio voice webhook: signature refused")
-        refusal = InvalidSignature()
-        return json_error(403, refusal.default_code, str(refusal.default_detail))
-    return None
 
 
 def _status_url() -> str:
@@ -109,7 +79,7 @@ def _route(caller, callee_target: Target | None, found: dict) -> tuple[str, str,
 @csrf_exempt
 def voice_outgoing(request: HttpRequest) -> HttpResponse:
     """The TwiML application's Voice URL: route a call an app places."""
-    refused = _refused_request(request)
+    refused = refuse_unsigned(request, "voice")
     if refused is not None:
         return refused
     identity = caller_identity(request.POST)
@@ -134,7 +104,7 @@ def voice_outgoing(request: HttpRequest) -> HttpResponse:
 @csrf_exempt
 def voice_incoming(request: HttpRequest) -> HttpResponse:
     """The number's Voice URL: ring the answering group's available members."""
-    refused = _refused_request(request)
+    refused = refuse_unsigned(request, "voice")
     if refused is not None:
         return refused
     chosen = parties.answering_group()
@@ -165,7 +135,7 @@ def voice_incoming(request: HttpRequest) -> HttpResponse:
 @csrf_exempt
 def voice_status(request: HttpRequest) -> HttpResponse:
     """The <Dial action>: record how the dialled call ended, once per call."""
-    refused = _refused_request(request)
+    refused = refuse_unsigned(request, "voice")
     if refused is not None:
         return refused
     try:
