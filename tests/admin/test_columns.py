@@ -1,5 +1,7 @@
 """The audit log's clipped columns: whole value in the title, sortable, escaped."""
 
+from datetime import UTC, datetime
+
 from tests.helpers import html_of
 from tokens.models import TokenEvent
 
@@ -42,3 +44,16 @@ def test_audit_log_shows_a_dash_for_a_missing_address_or_room(staff):
 
     assert '<td class="field-client_ip">-</td>' in html
     assert '<td class="field-room">-</td>' in html
+
+
+def test_audit_log_times_are_one_width_whatever_the_month_or_hour(staff):
+    wide = datetime(2026, 9, 30, 10, 59, 58, tzinfo=UTC)  # "Sept. 30, ... a.m."
+    narrow = datetime(2026, 5, 1, 1, 0, tzinfo=UTC)  # "May 1, 2026, 1 a.m."
+    for at in (wide, narrow):
+        TokenEvent.objects.create(identity="alice", outcome="issued", created_at=at)
+
+    html = html_of(staff.get(AUDIT))
+
+    assert "2026-09-30 10:59:58" in html
+    assert "2026-05-01 01:00:00" in html
+    assert 'class="sortable column-created' in html  # still sorts by time
