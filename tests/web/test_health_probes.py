@@ -79,7 +79,9 @@ def test_ready_names_redis_when_it_refuses(worker_alive, settings):
 
 
 def test_ready_names_the_worker_when_its_heartbeat_is_stale(worker_alive, settings):
-    stale = timezone.now() - timedelta(seconds=2 * settings.TOKENSERVER_WORKER_LEASE + 5)
+    stale = timezone.now() - timedelta(
+        seconds=2 * settings.TOKENSERVER_WORKER_LEASE + 5
+    )
     WorkerLease.objects.filter(name=lease.NAME).update(heartbeat_at=stale)
     assert_not_ready(Client().get(READY), ["worker"])
 
