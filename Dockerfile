@@ -14,8 +14,10 @@ RUN DJANGO_SECRET_KEY=collectstatic-only DJANGO_READ_DOT_ENV_FILE=false \
 RUN useradd --system --no-create-home tokenserver
 USER tokenserver
 EXPOSE 8000
+# Liveness: the process answers (no database), so a database outage does not
+# get every container restarted. Load balancers probe /healthz/ready.
 HEALTHCHECK --interval=30s --timeout=5s \
-  CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4)"
+  CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz/live', timeout=4)"
 # Run migrations once per release (not per instance): manage.py migrate.
 # The enforcement worker is the same image with another command, in its own
 # container (any number; one acts at a time, README "The enforcement worker"):

@@ -36,3 +36,20 @@ def database_failing(only=lambda sql: True):
         patch.setattr(CursorWrapper, "execute", failing_execute)
         patch.setattr(CursorWrapper, "executemany", failing_executemany)
         yield
+
+
+@contextmanager
+def database_slow(seconds: float):
+    """Inside the block (PostgreSQL only), every statement but SET/set_config
+    first sleeps `seconds` in the server, as a database stalled by locks or
+    load: pg_sleep is cancelled by a statement_timeout like any query."""
+    execute = CursorWrapper.execute
+
+    def slow_execute(self, sql, params=None):
+        if "set_config" not in sql and not sql.lstrip().upper().startswith("SET"):
+            execute(self, "SELECT pg_sleep(%s)", [seconds])
+        return execute(self, sql, params)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(CursorWrapper, "execute", slow_execute)
+        yield

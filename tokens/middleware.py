@@ -17,6 +17,9 @@ from tokens.logs import one_line
 
 logger = logging.getLogger("tokenserver.requests")
 REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+# Probed every few seconds: a success is logged at DEBUG, a failure as usual.
+PROBES = ("/healthz/live", "/healthz/ready")
+HEALTH_PATHS = ("/healthz", *PROBES)
 
 
 class RequestLogMiddleware:
@@ -31,7 +34,9 @@ class RequestLogMiddleware:
         response = self.get_response(request)
         response["X-Request-ID"] = request_id
         user = getattr(request, "user", None)
-        logger.info(
+        quiet = request.path in PROBES and response.status_code < 400
+        logger.log(
+            logging.DEBUG if quiet else logging.INFO,
             "%s %s %s",
             request.method,
             # Escaped: a decoded %0A in the path would start a forged line in
@@ -54,17 +59,19 @@ class RequestLogMiddleware:
 
 
 class HealthCheckMiddleware:
-    """Answer /healthz before host validation and the HTTPS redirect.
+    """Answer /healthz, /healthz/live and /healthz/ready before host
+    validation and the HTTPS redirect.
 
-    Load balancers and container probes call it by IP over plain HTTP; it
-    reveals nothing but whether the database answers.
+    Load balancers and container probes call them by IP over plain HTTP;
+    they reveal nothing but whether the database, the cache and the worker
+    answer (tokens/health.py).
     """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        if request.path != "/healthz":
+        if request.path not in HEALTH_PATHS:
             return self.get_response(request)
         if request.method not in ("GET", "HEAD"):
             response = JsonResponse(
@@ -76,9 +83,11 @@ class HealthCheckMiddleware:
             )
             response["Allow"] = "GET, HEAD"
             return response
+        from tokens import health
         from tokens.web.views import healthz
 
-        return healthz(request)
+        view = {"/healthz/live": health.live, "/healthz/ready": health.ready}
+        return view.get(request.path, healthz)(request)
 
 
 def _outcome(response) -> str:

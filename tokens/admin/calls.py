@@ -3,6 +3,7 @@ with its change permission choose it), and, read-only like the audit log,
 every routing decision and each dialled call's record."""
 
 from django.contrib import admin
+from django.contrib.auth.models import Group
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 
@@ -29,6 +30,22 @@ def answering_text(chosen: parties.AnsweringGroup) -> str:
     return f"{chosen.name}, from TWILIO_INCOMING_CALL_GROUP (none chosen here)."
 
 
+def _group_name(group) -> str | None:
+    if group is None or isinstance(group, Group):
+        return group.name if group else None
+    found = Group.objects.filter(pk=group).first()  # the form's initial: a pk
+    return found.name if found else f"a deleted group (id {group})"
+
+
+def answering_change(before: str | None, after: str | None) -> str:
+    """The log message of a change of the answering group."""
+
+    def shown(name: str | None) -> str:
+        return f"“{name}”" if name else "none (TWILIO_INCOMING_CALL_GROUP)"
+
+    return f"Answering group changed from {shown(before)} to {shown(after)}."
+
+
 @admin.register(IncomingCalls)
 class IncomingCallsAdmin(admin.ModelAdmin):
     """One row: the group the number rings. Its group wins over
@@ -43,6 +60,24 @@ class IncomingCallsAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False  # emptying the group returns to the environment's
+
+    def save_model(self, request, obj, form, change):
+        """Adding writes the one row whether or not another staff member's
+        add got there first (update_or_create retries the conflict): two
+        adds at once end with the last choice, never a 500."""
+        if change:
+            return super().save_model(request, obj, form, change)
+        row, _ = IncomingCalls.objects.update_or_create(
+            pk=1, defaults={"group": obj.group}
+        )
+        obj.pk, obj._state.adding, obj._state.db = row.pk, False, row._state.db
+
+    def construct_change_message(self, request, form, formsets, add=False):
+        """The admin's log (who, when) says from which group to which."""
+        before = form.initial.get("group") if not add else None
+        return answering_change(
+            _group_name(before), _group_name(form.cleaned_data.get("group"))
+        )
 
     def changelist_view(self, request, extra_context=None):
         """Straight to the one row when it exists (its page checks permissions)."""
