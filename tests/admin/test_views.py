@@ -940,3 +940,49 @@ def test_audit_csv_cells_start_no_formula_after_any_separator(
     for separator in ",;\t":
         for part in written.split(separator)[1:]:
             assert not part.lstrip(' "').startswith(("=", "+", "-", "@")), part
+
+
+def push_table(staff) -> str:
+    html = html_of(staff.get(CONFIG))
+    return html[html.index('id="push"') :]
+
+
+def source(variable: str) -> str:
+    return f'<code class="push-source">{variable}</code>'
+
+
+def push_row(html: str, product: str, platform: str) -> str:
+    return row_with(html, f"<td>{product}</td><td>{platform}")
+
+
+def test_configuration_page_lists_each_product_and_platform_push_credential(staff):
+    push = push_table(staff)
+
+    row = push_row(push, "voice", "Android (FCM)")
+    assert source("TWILIO_VOICE_PUSH_CREDENTIAL_SID_FCM") in row
+    assert "<code>CR33…3333</code>" in row
+    row = push_row(push, "Conversations", "iOS in development (APNs sandbox)")
+    assert source("TWILIO_CONVERSATIONS_PUSH_CREDENTIAL_SID_APNS_SANDBOX") in row
+    assert len(re.findall(r"<tr>", push)) == 1 + 6  # header, 2 products x 3
+
+
+def test_configuration_page_says_which_platforms_fall_back_or_get_no_push(
+    staff, settings
+):
+    settings.TWILIO = {
+        **settings.TWILIO,
+        "TWILIO_VOICE_PUSH_CREDENTIAL_SID_FCM": None,
+        "TWILIO_CONVERSATIONS_PUSH_CREDENTIAL_SID_FCM": None,
+    }
+    push = push_table(staff)
+    assert source("TWILIO_PUSH_CREDENTIAL_SID") in push_row(
+        push, "voice", "Android (FCM)"
+    )
+
+    settings.TWILIO = {**settings.TWILIO, "TWILIO_PUSH_CREDENTIAL_SID": None}
+    push = push_table(staff)
+    row = push_row(push, "voice", "Android (FCM)")
+    assert "none: tokens carry no push credential" in row
+    assert source("TWILIO_VOICE_PUSH_CREDENTIAL_SID_APNS") in push_row(
+        push, "voice", "iOS (APNs production)"
+    )

@@ -132,6 +132,27 @@ def voice_rows() -> list[dict[str, str]]:
     ]
 
 
+def push_rows(credentials) -> list[dict[str, str]]:
+    """Each product on each platform: the credential its tokens carry, or none."""
+    from tokens.credentials import PUSH_PLATFORM_NAMES, PUSH_PRODUCTS
+
+    rows = []
+    for product in PUSH_PRODUCTS:
+        for platform, name in PUSH_PLATFORM_NAMES.items():
+            source = credentials.push_source(product, platform)
+            sid = credentials.push_credential_for(product, platform)
+            rows.append(
+                {
+                    "product": "voice" if product == "voice" else "Conversations",
+                    "platform": name,
+                    "login": platform,
+                    "source": source,
+                    "shown": masked(sid) if source else "",
+                }
+            )
+    return rows
+
+
 def _row(variable: str, status: str, shown: str) -> dict[str, str]:
     return {
         "variable": variable,
@@ -160,6 +181,7 @@ def configuration(admin_site, request: HttpRequest) -> HttpResponse:
         "enforcement_missing": enforcement_missing(),
         "worker": worker_rows(),
         "voice": voice_rows(),
+        "push": push_rows(credentials),
         "answering": answering_text(answering_group()),
         "may_choose_answering": request.user.has_perm("tokens.change_incomingcalls"),
     }
