@@ -38,6 +38,8 @@ ENDPOINTS = {
     ("/token", "post"),
     ("/api/me/", "get"),
     ("/healthz", "get"),
+    ("/healthz/live", "get"),
+    ("/healthz/ready", "get"),
 }
 
 TOKEN_CODES = {
@@ -475,6 +477,17 @@ def test_healthz_schema_matches_a_real_answer(schema):
     assert response.status_code == 200
     assert set(response.json()) == set(documented["properties"])
     assert operation(schema, "/healthz", "get")["security"] == []
+
+
+@pytest.mark.parametrize("path", ["/healthz/live", "/healthz/ready"])
+def test_probe_schemas_match_real_answers(schema, path):
+    ok = operation(schema, path, "get")["responses"]["200"]
+    documented = ok["content"]["application/json"]["schema"]
+
+    response = APIClient().get(path)
+
+    assert response.status_code == 200
+    assert set(response.json()) == set(documented["properties"])
 
 
 # Authentication schemes.

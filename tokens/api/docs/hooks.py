@@ -1,7 +1,8 @@
-"""The postprocessing hook: the long description and /healthz.
+"""The postprocessing hook: the long description and the health probes.
 
-`finish` is listed in SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"]; /healthz
-is a plain Django view, so drf-spectacular does not see it.
+`finish` is listed in SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"]; /healthz,
+/healthz/live and /healthz/ready are plain Django views, so drf-spectacular
+does not see them.
 """
 
 from tokenserver import gunicorn_errors
@@ -52,6 +53,67 @@ HEALTHZ = {
 }
 
 
+def _probe(operation_id: str, summary: str, ok: str, refused: str | None) -> dict:
+    """A probe answering `{"status"}` (and `failed` for readiness)."""
+    properties = {"status": {"type": "string"}}
+    if refused is not None:
+        properties["failed"] = {
+            "type": "array",
+            "items": {"type": "string", "enum": ["database", "redis", "worker"]},
+        }
+    responses = {
+        "200": {
+            "description": ok,
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "type": "object",
+                        "properties": properties,
+                        "required": list(properties),
+                    }
+                }
+            },
+        }
+    }
+    if refused is not None:
+        responses["503"] = {
+            "description": refused,
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {
+                            **properties,
+                            "detail": {"type": "string"},
+                            "code": {"type": "string", "enum": ["not_ready"]},
+                        },
+                        "required": ["status", "detail", "code", "failed"],
+                    }
+                }
+            },
+        }
+    return {
+        "get": {
+            "operationId": operation_id,
+            "summary": summary,
+            "description": "For orchestrators: no authentication, answered "
+            "before the host check and the HTTPS redirect.",
+            "tags": ["health"],
+            "security": [],
+            "responses": responses,
+        }
+    }
+
+
+LIVE = _probe("healthz_live", "Liveness", "The process answers (reads nothing).", None)
+READY = _probe(
+    "healthz_ready",
+    "Readiness",
+    "The database and Redis answer in time, and the enforcement worker's "
+    "heartbeat is recent when rooms are enforced.",
+    "Not ready: `failed` names what did not answer (`Retry-After` given).",
+)
+
 DESCRIPTION = """\
 Twilio Access Tokens for authenticated users.
 
@@ -72,7 +134,8 @@ The server answers a request it cannot read before any endpoint sees it
 with one of: {server_answers}.
 
 `GET /healthz` (no authentication) answers `200 {"status": "ok"}` when the
-database answers and `503` with code `database_unavailable` otherwise.
+database answers and `503` with code `database_unavailable` otherwise;
+`GET /healthz/live` and `GET /healthz/ready` are the orchestrator's probes.
 """
 
 
@@ -87,5 +150,8 @@ def finish(result, generator, request, public):
     result["info"]["description"] = DESCRIPTION.replace(
         "{server_answers}", server_answers()
     )
-    result.setdefault("paths", {})["/healthz"] = HEALTHZ
+    paths = result.setdefault("paths", {})
+    paths["/healthz"] = HEALTHZ
+    paths["/healthz/live"] = LIVE
+    paths["/healthz/ready"] = READY
     return result
