@@ -55,7 +55,7 @@ HEALTHZ = {
 
 def _probe(operation_id: str, summary: str, ok: str, refused: str | None) -> dict:
     """A probe answering `{"status"}` (and `failed` for readiness)."""
-    properties = {"status": {"type": "string"}}
+    properties: dict[str, object] = {"status": {"type": "string"}}
     if refused is not None:
         properties["failed"] = {
             "type": "array",
