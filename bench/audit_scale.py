@@ -44,22 +44,44 @@ def main() -> int:
     run = servers.Run(options=argparse.Namespace(sqlite=False))
     url = run.database_url.rsplit("/", 1)[0] + f"/{args.db}"
     with psycopg.connect(servers.ADMIN_DSN, autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (args.db,)).fetchone():
+        if not conn.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", (args.db,)
+        ).fetchone():
             conn.execute(f'CREATE DATABASE "{args.db}"')
     env = servers.app_env(run, DATABASE_URL=url)
-    subprocess.run([sys.executable, "manage.py", "migrate", "-v0", "--skip-checks"], cwd=ROOT, env=env, check=True)
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "-v0", "--skip-checks"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+    )
     result = {"rows": args.rows, "load_before": os.getloadavg()}
     if not args.no_seed:
         result["seed"] = audit_seed.seed(url, args.rows)
-    out = subprocess.run(
-        [sys.executable, "bench/audit_scale.py", "--pages", "--repeat", str(args.repeat),
-         "--csv-rows", str(args.csv_rows)],
-        cwd=ROOT, env=env, check=True, stdout=subprocess.PIPE, text=True,
+    out = subprocess.run(  # noqa: S603  (our own script)
+        [
+            sys.executable,
+            "bench/audit_scale.py",
+            "--pages",
+            "--repeat",
+            str(args.repeat),
+            "--csv-rows",
+            str(args.csv_rows),
+        ],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     result.update(json.loads(out.stdout.strip().splitlines()[-1]))
     result["load_after"] = os.getloadavg()
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
-                            capture_output=True, text=True).stdout.strip()
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"],  # noqa: S607
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
     result["commit"] = commit
     text = json.dumps(result, indent=1)
     (ROOT / "bench" / "results" / "audit_scale.json").write_text(text + "\n")
@@ -100,7 +122,7 @@ def pages(args) -> dict:
         "created_at past 7 days": f"{base}?created_at__gte={at.date()}",
         "year": f"{base}?created_at__year={at.year}",
         "month": f"{base}?created_at__year={at.year}&created_at__month={at.month}",
-        "day": f"{base}?created_at__year={at.year}&created_at__month={at.month}&created_at__day={at.day}",
+        "day": f"{base}?created_at__year={at.year}&created_at__month={at.month}&created_at__day={at.day}",  # noqa: E501
         "search identity": f"{base}?q=audit_user_0042",
         "search room": f"{base}?q=audit-room-042",
         "search JWT hash": f"{base}?q={newest.jwt_sha256 or 'x' * 64}",
@@ -115,7 +137,11 @@ def pages(args) -> dict:
                 started = time.perf_counter()
                 response = client.get(url)
                 times.append((time.perf_counter() - started) * 1000)
-        slowest = max(captured.captured_queries, key=lambda q: float(q["time"]), default={"time": 0, "sql": ""})
+        slowest = max(
+            captured.captured_queries,
+            key=lambda q: float(q["time"]),
+            default={"time": 0, "sql": ""},
+        )
         found[name] = {
             "status": response.status_code,
             "ms_median": round(statistics.median(times), 1),
@@ -129,9 +155,9 @@ def pages(args) -> dict:
 def csv_rss(client, base: str, rows: int) -> dict:
     from tokens.models import TokenEvent
 
-    since = TokenEvent.objects.order_by("-created_at").values_list("created_at", flat=True)[
-        rows - 1 : rows
-    ]
+    since = TokenEvent.objects.order_by("-created_at").values_list(
+        "created_at", flat=True
+    )[rows - 1 : rows]
     gte = since[0].isoformat() if since else "2000-01-01"
     started = time.perf_counter()
     response = client.get(f"{base}export.csv", {"created_at__gte": gte})

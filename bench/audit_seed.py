@@ -17,7 +17,7 @@ import psycopg
 USERS = 1000
 ROOMS = 100
 CHUNK = 1_000_000
-PASSWORD_HASH = "!"  # unusable: the audit users never log in
+PASSWORD_HASH = "!"  # noqa: S105  unusable: the audit users never log in
 
 EVENTS = """
 INSERT INTO tokens_tokenevent (id, created_at, user_id, identity, outcome,
@@ -41,7 +41,7 @@ FROM (
     FROM generate_series(%(first)s::bigint, %(last)s::bigint) AS i
 ) AS e
 JOIN audit_bench_users AS u ON u.n = (e.i * 7919) %% %(users)s
-"""
+"""  # noqa: E501
 
 
 def jwt_hash(i: int) -> str:
@@ -65,18 +65,30 @@ def seed(dsn: str, rows: int, say=print) -> dict:
         for first in range(1, rows + 1, CHUNK):
             last = min(rows, first + CHUNK - 1)
             with conn.transaction():
-                conn.execute("SET LOCAL session_replication_role = replica")  # no FK trigger a row
+                conn.execute(
+                    "SET LOCAL session_replication_role = replica"
+                )  # no FK trigger a row
                 conn.execute(
                     EVENTS,
-                    {"start": start, "step": step, "first": first, "last": last,
-                     "users": USERS, "rooms": ROOMS},
+                    {
+                        "start": start,
+                        "step": step,
+                        "first": first,
+                        "last": last,
+                        "users": USERS,
+                        "rooms": ROOMS,
+                    },
                 )
             say(f"  {last:,} events ({time.monotonic() - started:.0f} s)")
         for statement in dropped:
             conn.execute(statement)
         say(f"  indexes rebuilt ({time.monotonic() - started:.0f} s)")
         conn.execute("VACUUM ANALYZE tokens_tokenevent")
-    return {"events": rows, "users": users, "seconds": round(time.monotonic() - started, 1)}
+    return {
+        "events": rows,
+        "users": users,
+        "seconds": round(time.monotonic() - started, 1),
+    }
 
 
 def ensure_users(conn) -> int:
@@ -106,7 +118,7 @@ def drop_indexes(conn) -> list[str]:
     """Drop the audit table's indexes and key; the statements that remake them."""
     remake = []
     for name, definition in conn.execute(
-        "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'tokens_tokenevent'"
+        "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'tokens_tokenevent'"  # noqa: E501
     ).fetchall():
         constraint = conn.execute(
             "SELECT conname FROM pg_constraint WHERE conindid = %s::regclass",
@@ -115,7 +127,7 @@ def drop_indexes(conn) -> list[str]:
         if constraint:
             conn.execute(f'ALTER TABLE tokens_tokenevent DROP CONSTRAINT "{name}"')
             remake.append(
-                f'ALTER TABLE tokens_tokenevent ADD CONSTRAINT "{name}" PRIMARY KEY (id)'
+                f'ALTER TABLE tokens_tokenevent ADD CONSTRAINT "{name}" PRIMARY KEY (id)'  # noqa: E501
             )
         else:
             conn.execute(f'DROP INDEX "{name}"')

@@ -271,7 +271,9 @@ class TokenEvent(models.Model):
         # each an index walk that stops at a page (docs/performance.md, "The
         # audit log after a year").
         indexes = [
-            models.Index(fields=["identity", "created_at"], name="tokenevent_identity_at"),
+            models.Index(
+                fields=["identity", "created_at"], name="tokenevent_identity_at"
+            ),
             models.Index(fields=["room", "created_at"], name="tokenevent_room_at"),
             models.Index(fields=["jwt_sha256"], name="tokenevent_jwt_sha256"),
         ]

@@ -1,4 +1,4 @@
-"""The audit log at scale: exact search, estimated count, bounded queries, batched prune."""
+"""The audit log at scale: exact search, estimated count, bounded queries, prune."""
 
 import csv
 import io
@@ -37,7 +37,16 @@ def listed(response) -> int:
 
 @pytest.mark.parametrize(
     ("term", "found"),
-    [("ada", 2), ("lobby", 3), ("ad", 0), ("ADA", 0), ("lob", 0), (HASH, 1), (HASH.upper(), 1), (HASH[:20], 0)],
+    [
+        ("ada", 2),
+        ("lobby", 3),
+        ("ad", 0),
+        ("ADA", 0),
+        ("lob", 0),
+        (HASH, 1),
+        (HASH.upper(), 1),
+        (HASH[:20], 0),
+    ],
 )
 def test_search_matches_an_identity_room_or_jwt_hash_exactly(staff, term, found):
     events(2, identity="ada", room="lobby")
@@ -72,9 +81,18 @@ def test_a_long_list_is_counted_by_the_planners_estimate(db, monkeypatch):
 
 
 @pytest.mark.parametrize(
-    "query", [{}, {"outcome": "issued"}, {"grant": "video"}, {"q": "ada"}, {"created_at__year": "2026"}]
+    "query",
+    [
+        {},
+        {"outcome": "issued"},
+        {"grant": "video"},
+        {"q": "ada"},
+        {"created_at__year": "2026"},
+    ],
 )
-def test_queries_a_page_do_not_grow_with_the_log(staff, django_assert_max_num_queries, query):
+def test_queries_a_page_do_not_grow_with_the_log(
+    staff, django_assert_max_num_queries, query
+):
     events(5)
     with CaptureQueriesContext(connection) as few:
         staff.get(AUDIT, query)
@@ -98,10 +116,16 @@ def test_prune_deletes_exactly_the_old_rows_in_batches(db):
     events(25, identity="old", at=now - timedelta(days=200))
     events(5, identity="new", at=now - timedelta(days=1))
     with CaptureQueriesContext(connection) as captured:
-        call_command("prune_audit", "--older-than", "90d", "--batch", "10", stdout=io.StringIO())
+        call_command(
+            "prune_audit", "--older-than", "90d", "--batch", "10", stdout=io.StringIO()
+        )
     assert set(TokenEvent.objects.values_list("identity", flat=True)) == {"new"}
     assert TokenEvent.objects.count() == 5
-    deletes = [q for q in captured.captured_queries if q["sql"].startswith('DELETE FROM "tokens_tokenevent"')]
+    deletes = [
+        q
+        for q in captured.captured_queries
+        if q["sql"].startswith('DELETE FROM "tokens_tokenevent"')
+    ]
     assert len(deletes) == 3
 
 

@@ -37,4 +37,4 @@ class EstimatedCountPaginator(Paginator):
         estimate = estimated_rows(self.object_list)
         if estimate is not None and estimate >= EXACT_BELOW:
             return estimate
-        return self.object_list.count()
+        return self.object_list.count()  # type: ignore[attr-defined]
