@@ -110,13 +110,13 @@ def pages(args) -> dict:
     )
     client = Client(HTTP_HOST="127.0.0.1")
     client.force_login(admin)
-    newest = TokenEvent.objects.order_by("-created_at").first()
+    newest = TokenEvent.objects.exclude(jwt_sha256="").order_by("-created_at").first()
     at = newest.created_at
     base = "/admin/tokens/tokenevent/"
     urls = {
         "changelist": base,
         "outcome=issued": f"{base}?outcome=issued",
-        "outcome=throttled": f"{base}?outcome=throttled",
+        "outcome=no_grants": f"{base}?outcome=no_grants",
         "grant=video": f"{base}?grant=video",
         "grant=sync": f"{base}?grant=sync",
         "created_at past 7 days": f"{base}?created_at__gte={at.date()}",
