@@ -267,6 +267,16 @@ class TokenEvent(models.Model):
     class Meta:
         ordering = ["-created_at"]
         verbose_name = "token event"
+        # The admin's search (exact identity, room or JWT hash) newest first:
+        # each an index walk that stops at a page (docs/performance.md, "The
+        # audit log after a year").
+        indexes = [
+            models.Index(
+                fields=["identity", "created_at"], name="tokenevent_identity_at"
+            ),
+            models.Index(fields=["room", "created_at"], name="tokenevent_room_at"),
+            models.Index(fields=["jwt_sha256"], name="tokenevent_jwt_sha256"),
+        ]
 
     def __str__(self) -> str:
         return (

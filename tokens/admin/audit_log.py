@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from tokens import policy
 from tokens.admin import views as admin_views
+from tokens.admin.audit_counts import EstimatedCountPaginator
 from tokens.admin.columns import clipped
 from tokens.issuing import audit
 from tokens.models import TokenEvent
@@ -59,6 +60,29 @@ class OutcomeFilter(admin.SimpleListFilter):
         )
 
 
+def exact_match(term: str) -> Q:
+    """The search: an identity, a room or a JWT hash equal to the text.
+
+    Only the columns that hold the text (one probe of each index) go into
+    the filter: an OR over two columns cannot walk either index newest
+    first, and sorts every match of a busy room.
+    """
+    columns = {"identity": term, "room": term}
+    if len(term) == 64:
+        columns["jwt_sha256"] = term.lower()
+    held = [
+        Q(**{name: value})
+        for name, value in columns.items()
+        if TokenEvent.objects.filter(**{name: value}).exists()
+    ]
+    if not held:
+        return Q(pk__in=[])
+    found = held[0]
+    for other in held[1:]:
+        found |= other
+    return found
+
+
 @admin.register(TokenEvent)
 class TokenEventAdmin(admin.ModelAdmin):
     """The audit log: read-only, exportable as CSV with the current filters."""
@@ -82,10 +106,23 @@ class TokenEventAdmin(admin.ModelAdmin):
         # fit at every time of day.
         return timezone.localtime(event.created_at).strftime("%Y-%m-%d %H:%M:%S")
 
-    search_fields = ["identity", "room", "device", "jwt_sha256", "=client_ip"]
+    # Exact matches, each served by an index (tokens/models.py): an infix
+    # search read every row of a year of events (seconds at 10 million).
+    search_fields = ["identity", "room", "jwt_sha256"]
+    search_help_text = (
+        "Finds events whose identity, room or JWT hash (SHA-256, hex) is"
+        " exactly the text."
+    )
+    paginator = EstimatedCountPaginator
     date_hierarchy = "created_at"
     list_select_related = ["user"]
     show_full_result_count = False
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        return queryset.filter(exact_match(term)), False
 
     def get_changelist_instance(self, request):
         # Django's date drill-down turns ?created_at__year=9999 into a date

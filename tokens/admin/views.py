@@ -226,7 +226,11 @@ def audit_csv(model_admin, request: HttpRequest) -> HttpResponseBase:
             "These filters are not valid: export from the audit log's own links.",
             content_type="text/plain",
         )
-    rows = changelist.get_queryset(request).values_list(*CSV_FIELDS).iterator()
+    rows = (
+        changelist.get_queryset(request)
+        .values_list(*CSV_FIELDS)
+        .iterator(chunk_size=2000)
+    )
     writer = csv.writer(_Echo())
 
     def lines():

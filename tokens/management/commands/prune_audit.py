@@ -26,10 +26,18 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--older-than", default="90d", help="e.g. 90d, 12h, 30m")
+        parser.add_argument(
+            "--batch",
+            type=int,
+            default=10_000,
+            help="token events deleted a transaction (default 10000)",
+        )
 
-    def handle(self, *args, older_than: str, **options):
+    def handle(self, *args, older_than: str, batch: int, **options):
+        if not 1 <= batch <= 1_000_000:
+            raise CommandError("Give --batch as a number from 1 to 1000000.")
         events, tokens, sessions = prune(
-            older_than=parse_age(older_than), now=timezone.now()
+            older_than=parse_age(older_than), now=timezone.now(), batch=batch
         )
         self.stdout.write(
             f"Deleted {events} token events, {tokens} expired API tokens"
