@@ -152,3 +152,14 @@ def test_hostile_values_never_reach_the_exposition(
 
     for value in ("Ev", "203.0.113", "odd", "standup", "alice", "1.2.3.4"):
         assert value not in text, value
+
+
+def test_the_configuration_page_says_whether_metrics_are_on(staff, settings):
+    settings.TOKENSERVER_METRICS_TOKEN = ""
+    off = staff.get("/admin/configuration/").content.decode()
+    settings.TOKENSERVER_METRICS_TOKEN = METRICS_TOKEN
+    on = staff.get("/admin/configuration/").content.decode()
+
+    assert "Metrics are off" in off
+    assert "<code>/metrics</code> is on" in on
+    assert METRICS_TOKEN not in on
