@@ -49,6 +49,6 @@ def metrics(request: HttpRequest) -> HttpResponse | JsonResponse:
         )
         response["WWW-Authenticate"] = 'Bearer realm="metrics"'
         return response
-    response = HttpResponse(exposition(), content_type=CONTENT_TYPE_LATEST)
-    response["Cache-Control"] = "no-store"
-    return response
+    answer = HttpResponse(exposition(), content_type=CONTENT_TYPE_LATEST)
+    answer["Cache-Control"] = "no-store"
+    return answer
