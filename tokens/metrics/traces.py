@@ -54,20 +54,21 @@ def _request_hook(span, request) -> None:
         span.set_attribute("tokenserver.request_id", request_id)
 
 
+# The extra is optional: mypy runs without it (# type: ignore below).
 def start() -> bool:
     """Instrument this process when asked and able; whether it did."""
     if not settings.OTEL_EXPORTER_OTLP_ENDPOINT or missing_packages():
         return False
-    from opentelemetry import trace
-    from opentelemetry.exporter.otlp.proto.http.trace_exporter import (
+    from opentelemetry import trace  # type: ignore[import-not-found]
+    from opentelemetry.exporter.otlp.proto.http.trace_exporter import (  # type: ignore[import-not-found]
         OTLPSpanExporter,
     )
-    from opentelemetry.instrumentation.django import DjangoInstrumentor
-    from opentelemetry.instrumentation.psycopg import PsycopgInstrumentor
-    from opentelemetry.instrumentation.requests import RequestsInstrumentor
-    from opentelemetry.instrumentation.urllib import URLLibInstrumentor
-    from opentelemetry.sdk.trace import TracerProvider
-    from opentelemetry.sdk.trace.export import BatchSpanProcessor
+    from opentelemetry.instrumentation.django import DjangoInstrumentor  # type: ignore[import-not-found]
+    from opentelemetry.instrumentation.psycopg import PsycopgInstrumentor  # type: ignore[import-not-found]
+    from opentelemetry.instrumentation.requests import RequestsInstrumentor  # type: ignore[import-not-found]
+    from opentelemetry.instrumentation.urllib import URLLibInstrumentor  # type: ignore[import-not-found]
+    from opentelemetry.sdk.trace import TracerProvider  # type: ignore[import-not-found]
+    from opentelemetry.sdk.trace.export import BatchSpanProcessor  # type: ignore[import-not-found]
 
     provider = TracerProvider()
     provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
