@@ -59,16 +59,16 @@ def start() -> bool:
     """Instrument this process when asked and able; whether it did."""
     if not settings.OTEL_EXPORTER_OTLP_ENDPOINT or missing_packages():
         return False
-    from opentelemetry import trace  # type: ignore[import-not-found]
-    from opentelemetry.exporter.otlp.proto.http.trace_exporter import (  # type: ignore[import-not-found]
+    from opentelemetry import trace  # type: ignore[import-not-found,unused-ignore]
+    from opentelemetry.exporter.otlp.proto.http.trace_exporter import (  # type: ignore[import-not-found,unused-ignore]
         OTLPSpanExporter,
     )
-    from opentelemetry.instrumentation.django import DjangoInstrumentor  # type: ignore[import-not-found]
-    from opentelemetry.instrumentation.psycopg import PsycopgInstrumentor  # type: ignore[import-not-found]
-    from opentelemetry.instrumentation.requests import RequestsInstrumentor  # type: ignore[import-not-found]
-    from opentelemetry.instrumentation.urllib import URLLibInstrumentor  # type: ignore[import-not-found]
-    from opentelemetry.sdk.trace import TracerProvider  # type: ignore[import-not-found]
-    from opentelemetry.sdk.trace.export import BatchSpanProcessor  # type: ignore[import-not-found]
+    from opentelemetry.instrumentation.django import DjangoInstrumentor  # type: ignore[import-not-found,unused-ignore]
+    from opentelemetry.instrumentation.psycopg import PsycopgInstrumentor  # type: ignore[import-not-found,unused-ignore]
+    from opentelemetry.instrumentation.requests import RequestsInstrumentor  # type: ignore[import-not-found,unused-ignore]
+    from opentelemetry.instrumentation.urllib import URLLibInstrumentor  # type: ignore[import-not-found,unused-ignore]
+    from opentelemetry.sdk.trace import TracerProvider  # type: ignore[import-not-found,unused-ignore]
+    from opentelemetry.sdk.trace.export import BatchSpanProcessor  # type: ignore[import-not-found,unused-ignore]
 
     provider = TracerProvider()
     provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
