@@ -63,6 +63,31 @@ def on_starting(server):
     from tokenserver.envvars import check_settings
 
     check_settings()
+    clean_metrics_dir()
+
+
+def clean_metrics_dir() -> None:
+    """Remove the metrics files of an earlier gunicorn (tokens/metrics/).
+
+    Only gunicorn's own (named by a bare pid): the enforcement worker's
+    ("enforce-<pid>") may be written beside it already; scripts/serve
+    clears the whole directory before starting both.
+    """
+    path = os.environ.get("PROMETHEUS_MULTIPROC_DIR", "").strip()
+    if not path:
+        return
+    os.makedirs(path, exist_ok=True)
+    for name in os.listdir(path):
+        if name.endswith(".db") and name.rsplit("_", 1)[-1][:-3].isdigit():
+            os.remove(os.path.join(path, name))
+
+
+def child_exit(server, worker):
+    """A dead worker's live gauges go; its counters stay (summed at scrape)."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR", "").strip():
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)
 
 
 def post_fork(server, worker):

@@ -466,6 +466,8 @@ WHATIFS = [
     ("no /token throttle", "no_throttle"),
     ("prepared statements", "prepared_statements"),
     ("ORM, not tokens/rows.py", "orm_rows"),
+    ("metrics not counted", "no_metrics"),
+    ("metrics multiprocess", "metrics_multiproc"),
 ]
 
 

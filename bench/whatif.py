@@ -7,6 +7,11 @@ meant for production: each change is applied by patching after Django setup.
 """
 
 import os
+import tempfile
+
+# Multiprocess metrics must be chosen before prometheus_client is imported.
+if "metrics_multiproc" in os.environ.get("BENCH_WHATIF", ""):
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="bench-metrics-")
 
 from tokenserver.wsgi import application as project_application
 
@@ -81,7 +86,22 @@ def orm_rows() -> None:
     rows.insert = insert
 
 
+def no_metrics() -> None:
+    """Every metrics recording helper a no-op: what counting costs."""
+    from tokens.metrics import record
+
+    for name in ("issued", "refused", "login", "request", "webhook", "twiml"):
+        setattr(record, name, lambda *args, **kwargs: None)
+
+
+def metrics_multiproc() -> None:
+    """Counting into PROMETHEUS_MULTIPROC_DIR (mmap files), as under
+    gunicorn in production; set above, before the import."""
+
+
 CHANGES = {
+    "no_metrics": no_metrics,
+    "metrics_multiproc": metrics_multiproc,
     "prepared_statements": prepared_statements,
     "no_health_check": no_health_check,
     "async_commit": async_commit,

@@ -13,10 +13,13 @@ class TokensConfig(AppConfig):
         # the enforcement worker when access changes.
         from tokens import checks, revocation  # noqa: F401
         from tokens.api import docs  # noqa: F401
+        from tokens.metrics import traces
         from tokens.sso import checks as sso_checks  # noqa: F401
         from tokens.twilio import checks as rooms_checks  # noqa: F401
         from tokens.twilio import signals  # noqa: F401
         from tokens.voice import checks as voice_checks  # noqa: F401
+
+        traces.start()  # only with OTEL_EXPORTER_OTLP_ENDPOINT and the extra
 
 
 class TokenAdminConfig(admin_apps.AdminConfig):

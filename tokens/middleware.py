@@ -14,6 +14,7 @@ import uuid
 from django.http import JsonResponse
 
 from tokens.logs import one_line
+from tokens.metrics import record as metrics
 
 logger = logging.getLogger("tokenserver.requests")
 REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
@@ -34,6 +35,15 @@ class RequestLogMiddleware:
         response = self.get_response(request)
         response["X-Request-ID"] = request_id
         user = getattr(request, "user", None)
+        seconds = time.perf_counter() - started
+        code = _outcome(response)
+        metrics.request(
+            path=request.path,
+            method=request.method,
+            status=response.status_code,
+            code=code,
+            seconds=seconds,
+        )
         quiet = request.path in PROBES and response.status_code < 400
         logger.log(
             logging.DEBUG if quiet else logging.INFO,
@@ -48,11 +58,11 @@ class RequestLogMiddleware:
                 "method": request.method,
                 "path": request.path,
                 "status": response.status_code,
-                "code": _outcome(response),
+                "code": code,
                 "user_id": user.pk
                 if user is not None and user.is_authenticated
                 else None,
-                "latency_ms": round((time.perf_counter() - started) * 1000, 2),
+                "latency_ms": round(seconds * 1000, 2),
             },
         )
         return response

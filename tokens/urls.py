@@ -2,6 +2,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from tokens.api import views as api
+from tokens.metrics import views as metrics_views
 from tokens.sso import views as sso_views
 from tokens.twilio import views as twilio_views
 from tokens.voice import views as voice_views
@@ -14,6 +15,7 @@ urlpatterns = [
     path("sessions/revoke-all/", web.revoke_all_sessions, name="revoke-all-sessions"),
     path("sessions/<str:digest>/revoke/", web.revoke_session, name="revoke-session"),
     path("token", api.TokenView.as_view(), name="token"),
+    path("metrics", metrics_views.metrics, name="metrics"),
     path("api/auth/login/", api.LoginView.as_view(), name="api-login"),
     path("api/auth/oidc/", sso_views.OidcLoginView.as_view(), name="api-oidc-login"),
     path("api/auth/logout/", api.LogoutView.as_view(), name="api-logout"),

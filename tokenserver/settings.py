@@ -242,6 +242,10 @@ from tokenserver.twilio_settings import *  # noqa: E402, F403
 # IDs or bundle IDs) accepted. Unset: the endpoint answers oidc_not_configured.
 # Checked by tokens/sso/checks.py (an https issuer, at least one audience).
 OIDC_ISSUER = env_str("OIDC_ISSUER")
+# /metrics (tokens/metrics/): off (404) unless a bearer token is set.
+TOKENSERVER_METRICS_TOKEN = env_str("TOKENSERVER_METRICS_TOKEN")
+# Traces (tokens/metrics/traces.py): on when an OTLP endpoint is set.
+OTEL_EXPORTER_OTLP_ENDPOINT = env_str("OTEL_EXPORTER_OTLP_ENDPOINT")
 OIDC_AUDIENCES = env_list("OIDC_AUDIENCES", default=[])
 # The longest wait for the provider's discovery document or keys, and the
 # least time between two key refreshes that an unknown `kid` may cause.

@@ -1,6 +1,7 @@
 """Staff pages inside the admin: effective access, configuration, audit CSV."""
 
 import csv
+import os
 import re
 
 from django.conf import settings
@@ -182,6 +183,8 @@ def configuration(admin_site, request: HttpRequest) -> HttpResponse:
         "worker": worker_rows(),
         "voice": voice_rows(),
         "push": push_rows(credentials),
+        "metrics_on": bool(settings.TOKENSERVER_METRICS_TOKEN),
+        "metrics_multiprocess": bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR")),
         "answering": answering_text(answering_group()),
         "may_choose_answering": request.user.has_perm("tokens.change_incomingcalls"),
     }

@@ -7,7 +7,8 @@ managed room created on Twilio when none is known in progress, signing.py
 turns a decision into a Twilio JWT, audit.py records every issue and
 refusal, summary.py says what a user may get now (/api/me and the pages).
 
-May import: tokens.models, tokens.policy, tokens.errors, tokens.credentials,
+May import: tokens.models, tokens.policy, tokens.errors, tokens.metrics,
+tokens.credentials,
 tokens.identity, tokens.rows, tokens.timeutil, and of the rooms wing
 tokens.twilio.rooms, rest, conf and models. Never the api, web or admin wings.
 """

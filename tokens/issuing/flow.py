@@ -11,6 +11,7 @@ from tokens.credentials import TwilioCredentials
 from tokens.issuing import audit, live_room, signing
 from tokens.issuing.params import parse_token_params
 from tokens.issuing.subject import load_subject
+from tokens.metrics import record as metrics
 from tokens.models import User
 
 
@@ -68,6 +69,7 @@ def request_token(
         client=client,
         now=now,
     )
+    metrics.issued(decision.grants)
     return Result(decision=decision, issued=issued)
 
 
@@ -80,6 +82,7 @@ def refuse(
     params: policy.Params | None = None,
 ) -> None:
     """Record a refusal; the view calls it for a body it could not read."""
+    metrics.refused(refusal.default_code)
     audit.record_refusal(
         user=user,
         code=refusal.default_code,

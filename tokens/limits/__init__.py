@@ -4,5 +4,5 @@ throttles.py: the per-user /token rate and the per-address login rate, and
 the caller's address (client_ip), read here only. lockout.py: the username
 and address lockout after failed logins.
 
-May import: tokens.errors and Django's cache. Nothing above it.
+May import: tokens.errors, tokens.metrics (counts) and Django's cache. Nothing above it.
 """

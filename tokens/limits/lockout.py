@@ -16,6 +16,7 @@ from django.core.cache import BaseCache
 
 from tokens import errors
 from tokens.limits.throttles import CACHE_ERRORS
+from tokens.metrics import record as metrics
 
 T = TypeVar("T")
 
@@ -124,10 +125,12 @@ def check_password(
     login_guard = guard()
     wait = login_guard.attempt(username=username, ip=ip)
     if wait:
+        metrics.login("locked_out")
         raise errors.LoginLocked(wait=wait)
     result = verify()
     if result is None:
         login_guard.failed(username=username, ip=ip)
     else:
         login_guard.succeeded(username=username)
+    metrics.login("failed" if result is None else "succeeded")
     return result

@@ -30,6 +30,7 @@ from rest_framework.throttling import (
 from rest_framework.views import APIView
 
 from tokens import errors
+from tokens.metrics import record as metrics
 
 CACHE_ERRORS = (RedisError, OSError)
 
@@ -148,11 +149,23 @@ def _spends_budget(request, view) -> bool:
 class TokenRateThrottle(FailClosedMixin, UserRateThrottle):
     scope = "token"
 
+    def allow_request(self, request, view):
+        allowed = super().allow_request(request, view)
+        if not allowed:
+            metrics.refused("throttled")
+        return allowed
+
 
 class LoginRateThrottle(FailClosedMixin, AnonRateThrottle):
     """Per client address, whoever is logged in (AnonRateThrottle skips users)."""
 
     scope = "login"
+
+    def allow_request(self, request, view):
+        allowed = super().allow_request(request, view)
+        if not allowed:
+            metrics.login("throttled")
+        return allowed
 
     def get_cache_key(self, request, view):
         ident = self.get_ident(request)

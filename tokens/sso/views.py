@@ -9,6 +9,7 @@ from rest_framework.response import Response
 
 from tokens.api.docs.sso import oidc_login
 from tokens.api.views import LoginView, _mapping_body
+from tokens.metrics.record import sign_in
 from tokens.sso import config, errors
 from tokens.sso.models import OidcLink
 from tokens.sso.provider import ProviderUnavailable
@@ -24,6 +25,7 @@ class OidcLoginView(LoginView):
 
     @oidc_login
     @sensitive_variables()  # the ID token, then the new API token
+    @sign_in("oidc")
     def post(self, request: Request) -> Response:
         serializer = OidcLoginSerializer(data=_mapping_body(request))
         serializer.is_valid(raise_exception=True)

@@ -13,7 +13,7 @@ connected (`connected.py`), agreeing with Twilio (`reconcile.py`),
 removals (`removals.py`), the lease (`lease.py`), waking it on staff
 changes (`wake.py`, `signals.py`) and its passes (`worker.py`).
 
-It may import tokens.models, tokens.policy, tokens.credentials,
+It may import tokens.models, tokens.policy, tokens.credentials, tokens.metrics,
 tokens.errors (domain errors) and Django settings; nothing from tokens.api,
 tokens.web, tokens.admin or tokens.issuing, which call into this wing, never
 the other way round.

@@ -15,6 +15,7 @@ from django.db.models import Q
 from twilio.rest import Client
 
 from tokens.errors import TwilioUnavailable
+from tokens.metrics import record as metrics
 from tokens.twilio import rest
 from tokens.twilio.eviction import Verdict
 from tokens.twilio.models import Eviction, ParticipantSession
@@ -114,6 +115,9 @@ def carry_out(
         update_fields=["attempts", "removed_at", "next_attempt_at", "last_error"]
     )
     _close(session, now)
+    metrics.eviction(
+        eviction.reason, access_ended_at=eviction.access_ended_at, removed_at=now
+    )
     logger.info(
         "removed %s from %s: %s (access ended %s, %d attempt(s))",
         session.identity,

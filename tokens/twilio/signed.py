@@ -11,6 +11,7 @@ import logging
 from django.http import HttpRequest, JsonResponse
 
 from tokens.errors import InvalidSignature, WebhooksNotConfigured, json_error
+from tokens.metrics import record as metrics
 from tokens.twilio.conf import WebhookConfig, webhook_config
 from tokens.twilio.webhooks import signature_is_valid
 
@@ -46,9 +47,12 @@ def refuse_unsigned(request: HttpRequest, webhook: str) -> JsonResponse | None:
         return response
     config = webhook_config()
     if config.missing:
+        metrics.webhook(webhook, "not_configured")
         retry = NOT_CONFIGURED_RETRY_AFTER
         return refusal(WebhooksNotConfigured(), **{"Retry-After": retry})
-    if not is_signed(request, config):
+    signed = is_signed(request, config)
+    metrics.webhook(webhook, "valid" if signed else "invalid")
+    if not signed:
         logger.warning("twilio %s webhook: signature refused", webhook)
         return refusal(InvalidSignature())
     return None

@@ -20,6 +20,7 @@ from django.utils import timezone
 from twilio.rest import Client
 
 from tokens.errors import TwilioUnavailable
+from tokens.metrics import record as metrics
 from tokens.models import Room, RoomAccess
 from tokens.twilio import eviction, lease, reconcile, removals, rest
 from tokens.twilio.conf import WorkerOptions
@@ -137,7 +138,9 @@ class Worker:
         """Judge everyone connected; the earliest moment a verdict may change."""
         moments: list[datetime | None] = []
         staying = []
-        for present in load_connected():
+        connected = load_connected()
+        metrics.worker_pass(len(connected))
+        for present in connected:
             verdict = eviction.decide(present.facts, now=now)
             if verdict.reason is None:
                 staying.append(present.session)

@@ -12,7 +12,7 @@ tokens/models.py so the app has one set of migrations; `records.py`
 parses and writes the record), the signed webhooks (`views.py`) and their
 system checks (`checks.py`).
 
-It may import tokens.identity, tokens.errors, tokens.twilio.conf,
+It may import tokens.identity, tokens.errors, tokens.metrics, tokens.twilio.conf,
 tokens.twilio.signed and tokens.twilio.webhooks (the signature machinery
 shared with the video webhook) and Django settings; tokens.models only
 from `parties.py`, `records.py` and `views.py`. Nothing from the API

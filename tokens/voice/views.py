@@ -21,6 +21,7 @@ from tokens.errors import (
     json_error,
     with_retry_after,
 )
+from tokens.metrics import record as metrics
 from tokens.models import CallDecision
 from tokens.twilio.signed import refuse_unsigned
 from tokens.voice import parties, policy, records, twiml
@@ -44,6 +45,7 @@ def _answer(xml: str) -> HttpResponse:
 
 
 def _record(request: HttpRequest, direction: str, **fields) -> None:
+    metrics.twiml(direction, fields["outcome"], fields["code"])
     CallDecision.objects.create(
         direction=direction, call_sid=call_sid(request.POST), **fields
     )

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from tokens.credentials import current_credentials
+from tokens.metrics import record as metrics
 from tokens.twilio.conf import enforcement_missing, rest_options, worker_options
 from tokens.twilio.rest import make_client
 from tokens.twilio.wake import Waiter
@@ -36,6 +37,7 @@ class Command(BaseCommand):
                 + "): nothing to do"
             )
             return
+        metrics.become_worker()  # its files outlive gunicorn restarts
         client = make_client(current_credentials(), rest_options())
         config = worker_options()
         waiter = Waiter(redis_url=settings.REDIS_URL, longest=config.bound)
