@@ -6,7 +6,9 @@ os.environ["DJANGO_READ_DOT_ENV_FILE"] = "false"
 # Nothing of the machine's own configuration may leak in (DATABASE_URL stays:
 # scripts/test sets it for the PostgreSQL run).
 for name in list(os.environ):
-    if name.startswith(("TWILIO_", "TOKENSERVER_", "DJANGO_", "GUNICORN_")) or name in (
+    if name.startswith(
+        ("TWILIO_", "TOKENSERVER_", "DJANGO_", "GUNICORN_", "OIDC_")
+    ) or name in (
         "REDIS_URL",
         "CACHE_URL",
     ):

@@ -138,7 +138,8 @@ def test_an_eviction_due_during_a_twilio_outage_happens_after_it(site):
     refused = [
         r
         for r in site.twilio.requests
-        if r.method == "POST" and r.path.endswith(f"/Participants/{sid}")
+        if r.method == "POST"
+        and r.path.endswith(f"/Participants/{sid}")
         and r.fault == 503
     ]
     assert refused, "no removal was tried during the outage"
