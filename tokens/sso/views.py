@@ -10,8 +10,7 @@ from rest_framework.response import Response
 
 from tokens.api.docs.sso import oidc_login
 from tokens.api.views import LoginView, _mapping_body
-from tokens.sso import config, errors
-from tokens.sso.models import OidcLink
+from tokens.sso import accounts, config, errors, rules
 from tokens.sso.provider import ProviderUnavailable
 from tokens.sso.serializers import OidcLoginSerializer
 from tokens.sso.verify import InvalidIdToken, peek_issuer, verify_id_token
@@ -40,7 +39,13 @@ class OidcLoginView(LoginView):
         except ProviderUnavailable as exc:
             logger.warning("identity provider unavailable: %s", exc)
             raise errors.ProviderUnavailableError() from None
-        user = _linked_user(settings.issuer, claims["sub"])
+        try:
+            user = accounts.user_for(claims, settings, accounts.current_policy())
+        except rules.Refused as refusal:
+            logger.info("oidc login refused: %s", refusal.code)
+            if refusal.code == "account_inactive":
+                raise errors.AccountInactive() from None
+            raise errors.UserUnknown() from None
         return self._login(request, user, serializer.validated_data)
 
 
@@ -61,17 +66,3 @@ def choose_provider(id_token: str, name: str | None) -> config.OidcConfig:
     if found is None:
         raise InvalidIdToken("its iss is no provider's")
     return found
-
-
-def _linked_user(issuer: str, subject: str):
-    link = (
-        OidcLink.objects.select_related("user")
-        .filter(issuer=issuer, subject=subject)
-        .first()
-    )
-    if link is None:
-        logger.info("oidc login refused: no link for this subject")
-        raise errors.UserUnknown()
-    if not link.user.is_active:
-        raise errors.AccountInactive()
-    return link.user
