@@ -7,7 +7,7 @@ os.environ["DJANGO_READ_DOT_ENV_FILE"] = "false"
 # scripts/test sets it for the PostgreSQL run).
 for name in list(os.environ):
     if name.startswith(
-        ("TWILIO_", "TOKENSERVER_", "DJANGO_", "GUNICORN_", "OTEL_")
+        ("TWILIO_", "TOKENSERVER_", "DJANGO_", "GUNICORN_", "OTEL_", "OIDC_")
     ) or name in (
         "PROMETHEUS_MULTIPROC_DIR",
         "REDIS_URL",

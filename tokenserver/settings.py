@@ -251,6 +251,8 @@ OIDC_AUDIENCES = env_list("OIDC_AUDIENCES", default=[])
 # least time between two key refreshes that an unknown `kid` may cause.
 OIDC_TIMEOUT = env_seconds("OIDC_TIMEOUT", default=3.0)
 OIDC_JWKS_COOLDOWN = env_seconds("OIDC_JWKS_COOLDOWN", default=60.0)
+# Several providers (OIDC_PROVIDERS), accounts, groups, password login.
+from tokenserver.oidc_settings import *  # noqa: E402, F403
 
 TOKENSERVER_DEMO = env_bool("TOKENSERVER_DEMO", default=False)
 # Twilio refuses tokens that live longer than 24 hours.

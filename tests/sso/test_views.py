@@ -44,8 +44,9 @@ def test_a_sign_in_makes_a_constant_number_of_queries(
     alice_linked, provider, django_assert_max_num_queries
 ):
     sign_in(provider.id_token())  # keys fetched; the count is of the queries
-    # The link and its user, the session limit (lock, count), the session, last_login.
-    with django_assert_max_num_queries(5):
+    # The link and its user (in a savepoint: two more), the session limit
+    # (lock, count), the session, last_login.
+    with django_assert_max_num_queries(7):
         assert sign_in(provider.id_token()).status_code == 200
 
 
@@ -202,3 +203,46 @@ def test_sign_ins_share_the_password_logins_rate(alice_linked, provider, monkeyp
     api_login("nobody", "wrong")  # the password login spends the same budget
     refused_as_invalid(sign_in("bad"))
     assert_refused(sign_in(provider.id_token()), 429, "throttled")
+
+
+def test_staff_see_and_unlink_a_users_providers_on_the_user_page(
+    alice_linked, provider, staff
+):
+    page = staff.get(f"/admin/tokens/user/{alice_linked.pk}/change/")
+    assert "sub-alice" in page.content.decode()
+    link = alice_linked.oidc_links.get()
+    response = staff.post(f"/admin/tokens/oidclink/{link.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert_refused(sign_in(provider.id_token()), 403, "oidc_user_unknown")
+
+
+@pytest.mark.parametrize("claim", ["email", "name", "nonce"])
+def test_control_characters_in_other_claims_change_nothing(
+    alice_linked, provider, settings, claim
+):
+    settings.TOKENSERVER_OIDC_MATCH_EMAIL = True
+    token = provider.id_token(**{claim: "x\x00\r\n\x1b[31m", "email_verified": True})
+    assert sign_in(token).status_code == 200
+    alice_linked.refresh_from_db()
+    assert "\x00" not in alice_linked.email
+    assert "\x1b" not in alice_linked.get_full_name()
+
+
+def test_a_token_replayed_after_logout_gets_a_new_session(alice_linked, provider):
+    token = provider.id_token()
+    first = sign_in(token).json()["token"]
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {first}")
+    assert client.post("/api/auth/logout/").status_code == 204
+    second = sign_in(token)  # the same sign-in, still before its exp
+    assert second.status_code == 200
+    assert second.json()["token"] != first
+    assert client.get("/api/me/").status_code == 401
+
+
+def test_the_platform_is_kept_with_the_api_session(alice_linked, provider):
+    assert sign_in(provider.id_token(), platform="ios-sandbox").status_code == 200
+    assert ApiToken.objects.get().platform == "ios-sandbox"
+    assert_refused(
+        sign_in(provider.id_token(), platform="windows"), 400, "invalid", api_tokens=1
+    )

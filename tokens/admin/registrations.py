@@ -20,6 +20,7 @@ from tokens.admin.live_pages import (
     RoomsNowOnGroup,
     RoomsNowOnUser,
 )
+from tokens.admin.sso_links import OidcLinkInline
 from tokens.models import ApiToken, GrantRule, Room, RoomAccess, TokenEvent, User
 
 # The call policy's fields come with the voice switches they refine.
@@ -99,7 +100,7 @@ class UserAdmin(
     )
     list_display = ["username", "twilio_identity", "email", "is_staff", "is_active"]
     search_fields = ["username", "twilio_identity", "email", "first_name", "last_name"]
-    inlines = [GrantRuleInline, UserRoomAccessInline, ApiTokenInline]
+    inlines = [GrantRuleInline, UserRoomAccessInline, ApiTokenInline, OidcLinkInline]
     readonly_fields = ["effective_access"]
     actions = [
         admin_actions.grant_room_access,

@@ -11,6 +11,9 @@ class OidcLoginSerializer(serializers.Serializer):
     # Bounded here only so a huge body is not parsed as a token; the real
     # limit (config.MAX_TOKEN_BYTES) answers invalid_id_token.
     id_token = serializers.CharField(max_length=65536, trim_whitespace=True)
+    # Which provider (a name of OIDC_PROVIDERS, or "oidc"); without it the
+    # token's own `iss` chooses, and the token is then verified against it.
+    provider = serializers.RegexField(r"\A[a-z][a-z0-9]{0,19}\Z", required=False)
     device = device_field()
     platform = platform_field()
 

@@ -1,4 +1,4 @@
-"""Verify an ID token against the configured provider: claims back, or a refusal.
+"""Verify an ID token against one configured provider: claims back, or a refusal.
 
 Every refusal is InvalidIdToken with its reason for the log only; the client
 gets one answer for all, so it cannot probe which check failed.
@@ -25,6 +25,17 @@ SUBJECT = re.compile(r"[\x21-\x7e]{1,255}")  # printable ASCII, as providers sen
 
 class InvalidIdToken(Exception):
     """The ID token is not one the provider signed for us now."""
+
+
+def peek_issuer(token: str) -> object:
+    """The `iss` a token claims, unverified: only to choose whom to verify it with."""
+    if len(token.encode()) > MAX_TOKEN_BYTES:
+        raise InvalidIdToken("too large")
+    try:
+        claims = jwt.decode(token, options={"verify_signature": False})
+    except jwt.PyJWTError as exc:
+        raise InvalidIdToken(f"unreadable: {type(exc).__name__}") from exc
+    return claims.get("iss")
 
 
 def verify_id_token(token: str, *, config: OidcConfig) -> dict:
@@ -62,7 +73,7 @@ def _decode(token: str, key: jwt.PyJWK, alg: str, config: OidcConfig) -> dict:
             key.key,
             algorithms=[alg],
             audience=list(config.audiences),
-            issuer=config.issuer,
+            issuer=list(config.issuers),
             leeway=LEEWAY_SECONDS,
             options={"require": REQUIRED_CLAIMS, "strict_aud": False},
         )
