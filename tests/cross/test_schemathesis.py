@@ -26,6 +26,7 @@ from django.core import signals
 from django.core.cache import cache
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
+from django.utils import timezone
 from hypothesis import HealthCheck, settings
 from knox.settings import CONSTANTS
 from schemathesis.checks import not_a_server_error
@@ -44,6 +45,7 @@ from tests.standins.oidc_provider import OidcProvider
 from tokens import policy
 from tokens.limits.throttles import LoginRateThrottle, TokenRateThrottle
 from tokens.models import ApiToken, GrantRule, TokenEvent, User
+from tokens.twilio import lease
 
 MAX_EXAMPLES = 50
 UNLIMITED = "1000000/min"
@@ -334,6 +336,21 @@ def test_me_answers_as_documented_and_refuses_invalid_input(case, power_user):
 @fuzz
 @each_example_of("healthz")
 def test_healthz_answers_as_documented_and_refuses_invalid_input(case, power_user):
+    send_with_a_fresh_token(case, power_user)
+
+
+@fuzz
+@each_example_of("healthz_live")
+def test_liveness_answers_as_documented_and_refuses_invalid_input(case, power_user):
+    send_with_a_fresh_token(case, power_user)
+
+
+@fuzz
+@each_example_of("healthz_ready")
+def test_readiness_answers_as_documented_and_refuses_invalid_input(case, power_user):
+    # The worker just passed: readiness is 200, the answer fuzzed here (its
+    # 503s are tests/web/test_health_probes.py's).
+    assert lease.acquire("worker:1", now=timezone.now(), seconds=30)
     send_with_a_fresh_token(case, power_user)
 
 
