@@ -2,6 +2,7 @@
 
 from collections.abc import Mapping
 
+from django.conf import settings
 from django.contrib.auth import authenticate, get_user_model, user_logged_in
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.db import transaction
@@ -92,6 +93,12 @@ class LoginView(NoStoreMixin, APIView):
             raise exceptions.AuthenticationFailed(
                 "Unable to log in with the given username and password.",
                 code="invalid_credentials",
+            )
+        if not password_login_allowed(user):
+            raise exceptions.PermissionDenied(
+                "Password login is for staff here: sign in with your identity "
+                "provider.",
+                code="password_login_disabled",
             )
         return self._login(request, user, serializer.validated_data)
 
@@ -185,6 +192,11 @@ class MeView(NoStoreMixin, APIView):
         if demo:
             body["warning"] = DEMO_WARNING
         return Response(body)
+
+
+def password_login_allowed(user) -> bool:
+    """TOKENSERVER_PASSWORD_LOGIN: everyone, or staff only (the others use SSO)."""
+    return settings.TOKENSERVER_PASSWORD_LOGIN == "everyone" or user.is_staff  # noqa: S105
 
 
 def _session_platform(request: Request) -> str:

@@ -81,7 +81,16 @@ class LockoutMixin(AuthenticationForm):
 
 
 class LockoutAuthenticationForm(LockoutMixin, AuthenticationForm):
-    pass
+    def confirm_login_allowed(self, user) -> None:
+        super().confirm_login_allowed(user)
+        from tokens.api.views import password_login_allowed
+
+        if not password_login_allowed(user):
+            raise forms.ValidationError(
+                "Password login is for staff here: sign in with your identity "
+                "provider.",
+                code="password_login_disabled",
+            )
 
 
 class LockoutAdminAuthenticationForm(LockoutMixin, AdminAuthenticationForm):
