@@ -9,8 +9,9 @@ every pass) is recent. A load balancer takes an instance that is not ready
 out of rotation. Both answer JSON naming what failed ("database", "redis",
 "worker"), never a URL, a host or a driver's message.
 
-Served by tokens.middleware.HealthCheckMiddleware before host validation and
-the HTTPS redirect, as /healthz: probes come by pod IP over plain HTTP.
+`/healthz` keeps its first meaning: the database answers. All three are
+served by tokens.middleware.HealthCheckMiddleware before host validation and
+the HTTPS redirect: probes come by pod IP over plain HTTP.
 """
 
 from datetime import datetime, timedelta
@@ -101,6 +102,25 @@ def _worker_ok() -> bool:
 
 @require_safe
 @never_cache
+def healthz(request: HttpRequest) -> JsonResponse:
+    """The load balancer's check since the first release: 200 when the
+    database answers (within DATABASE_TIMEOUT_MS), 503 otherwise."""
+    if database_answers():
+        return JsonResponse({"status": "ok"})
+    return errors.with_retry_after(
+        JsonResponse(
+            {
+                "status": "unavailable",
+                "detail": "The database does not answer.",
+                "code": "database_unavailable",
+            },
+            status=503,
+        )
+    )
+
+
+@require_safe
+@never_cache
 def live(request: HttpRequest) -> JsonResponse:
     """200 while the process answers; reads nothing."""
     return JsonResponse({"status": "ok"})
@@ -125,3 +145,7 @@ def ready(request: HttpRequest) -> JsonResponse:
             status=503,
         )
     )
+
+
+# What HealthCheckMiddleware answers, by path.
+VIEWS = {"/healthz": healthz, "/healthz/live": live, "/healthz/ready": ready}

@@ -13,6 +13,7 @@ import uuid
 
 from django.http import JsonResponse
 
+from tokens import health
 from tokens.logs import one_line
 from tokens.metrics import record as metrics
 
@@ -20,7 +21,6 @@ logger = logging.getLogger("tokenserver.requests")
 REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 # Probed every few seconds: a success is logged at DEBUG, a failure as usual.
 PROBES = ("/healthz/live", "/healthz/ready")
-HEALTH_PATHS = ("/healthz", *PROBES)
 
 
 class RequestLogMiddleware:
@@ -81,7 +81,8 @@ class HealthCheckMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if request.path not in HEALTH_PATHS:
+        view = health.VIEWS.get(request.path)
+        if view is None:
             return self.get_response(request)
         if request.method not in ("GET", "HEAD"):
             response = JsonResponse(
@@ -93,11 +94,7 @@ class HealthCheckMiddleware:
             )
             response["Allow"] = "GET, HEAD"
             return response
-        from tokens import health
-        from tokens.web.views import healthz
-
-        view = {"/healthz/live": health.live, "/healthz/ready": health.ready}
-        return view.get(request.path, healthz)(request)
+        return view(request)
 
 
 def _outcome(response) -> str:

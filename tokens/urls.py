@@ -1,6 +1,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from tokens import health
 from tokens.api import views as api
 from tokens.metrics import views as metrics_views
 from tokens.sso import views as sso_views
@@ -10,7 +11,7 @@ from tokens.web import views as web
 
 urlpatterns = [
     path("", web.home, name="home"),
-    path("healthz", web.healthz, name="healthz"),
+    path("healthz", health.healthz, name="healthz"),
     path("get-token/", web.get_token, name="get-token"),
     path("sessions/revoke-all/", web.revoke_all_sessions, name="revoke-all-sessions"),
     path("sessions/<str:digest>/revoke/", web.revoke_session, name="revoke-session"),

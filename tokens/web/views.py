@@ -5,14 +5,12 @@ from datetime import timedelta
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.db import DatabaseError, connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_POST
 
-from tokens import errors
 from tokens.credentials import DEMO_WARNING
 from tokens.issuing.summary import Summary, current_summary
 from tokens.models import ApiToken, User
@@ -26,27 +24,6 @@ class AuthenticatedHttpRequest(HttpRequest):
     """A request that login_required let in (for annotations: its user is a User)."""
 
     user: User
-
-
-@require_safe
-@never_cache
-def healthz(request: HttpRequest) -> JsonResponse:
-    """200 when the database answers, 503 otherwise."""
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-    except DatabaseError:
-        return errors.with_retry_after(
-            JsonResponse(
-                {
-                    "status": "unavailable",
-                    "detail": "The database does not answer.",
-                    "code": "database_unavailable",
-                },
-                status=503,
-            )
-        )
-    return JsonResponse({"status": "ok"})
 
 
 class LoginPage(auth_views.LoginView):
