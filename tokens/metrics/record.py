@@ -63,8 +63,9 @@ def twiml(direction: str, outcome: str, code: str) -> None:
     c.TWIML.labels(direction, outcome, code or "none").inc()
 
 
-def rest_call(operation: str) -> Callable[[F], F]:
-    """Count and time a tokens/twilio/rest.py call: ok, refused or unavailable."""
+def rest_call(operation: str, *, refused: type[Exception]) -> Callable[[F], F]:
+    """Count and time a tokens/twilio/rest.py call: ok, `refused` (Twilio
+    answered no) or unavailable (any other failure)."""
 
     def wrap(function: F) -> F:
         calls = {o: c.REST_CALLS.labels(operation, o) for o in OUTCOMES}
@@ -78,9 +79,8 @@ def rest_call(operation: str) -> Callable[[F], F]:
                 result = function(*args, **kwargs)
                 outcome = "ok"
                 return result
-            except Exception as error:
-                if type(error).__name__ == "TwilioRefused":
-                    outcome = "refused"
+            except refused:
+                outcome = "refused"
                 raise
             finally:
                 calls[outcome].inc()

@@ -108,7 +108,7 @@ def _status_and_code(error: TwilioException) -> tuple[int | None, int | None]:
     return getattr(response, "status_code", None), code
 
 
-@rest_call("create_room")
+@rest_call("create_room", refused=TwilioRefused)
 def create_room(
     client: Client, *, name: str, settings: RoomSettings, status_callback: str
 ) -> RoomInfo:
@@ -131,7 +131,7 @@ def create_room(
     return _room_info(room)
 
 
-@rest_call("fetch_room")
+@rest_call("fetch_room", refused=TwilioRefused)
 def fetch_room(client: Client, sid_or_name: str) -> RoomInfo | None:
     """The room by SID, or the in-progress room by unique name; None: none."""
     try:
@@ -142,7 +142,7 @@ def fetch_room(client: Client, sid_or_name: str) -> RoomInfo | None:
         raise _refused("fetch a room", error) from None
 
 
-@rest_call("list_rooms")
+@rest_call("list_rooms", refused=TwilioRefused)
 def list_in_progress_rooms(client: Client) -> list[RoomInfo]:
     try:
         rooms = client.video.v1.rooms.list(status="in-progress")
@@ -151,7 +151,7 @@ def list_in_progress_rooms(client: Client) -> list[RoomInfo]:
     return [_room_info(room) for room in rooms]
 
 
-@rest_call("list_participants")
+@rest_call("list_participants", refused=TwilioRefused)
 def list_connected_participants(client: Client, room: str) -> list[ParticipantInfo]:
     """Who is connected now to the room (SID, or unique name if in progress)."""
     try:
@@ -164,7 +164,7 @@ def list_connected_participants(client: Client, room: str) -> list[ParticipantIn
     return [_participant_info(p) for p in found if p.status == "connected"]
 
 
-@rest_call("disconnect_participant")
+@rest_call("disconnect_participant", refused=TwilioRefused)
 def disconnect_participant(
     client: Client, room: str, sid_or_identity: str
 ) -> ParticipantInfo | None:
@@ -182,7 +182,7 @@ def disconnect_participant(
     return _participant_info(participant)
 
 
-@rest_call("complete_room")
+@rest_call("complete_room", refused=TwilioRefused)
 def complete_room(client: Client, room: str) -> RoomInfo | None:
     """End the room (`Status=completed`); a room already ended is no error."""
     try:
